@@ -1,0 +1,32 @@
+# Every target works from a fresh clone: it installs uv when missing and syncs the locked environment.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean
+
+help:
+	@echo "make test         lint, type-check and run the test suite"
+	@echo "make demo         run the example tax-season import against the emulator"
+	@echo "make airflow      airflow standalone + the emulator, to click through the UI"
+	@echo "make bench        benchmarks at tax-season scale (writes benchmarks/RESULTS.md)"
+	@echo "make bench-quick  the same benchmarks at 1,000 clients"
+
+env:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+lint: env
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen ruff check .
+
+typecheck: env
+	$(UV) run --frozen mypy airflow_provider_filed
+
+pytest: env
+	$(UV) run --frozen pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf .venv .airflow .mypy_cache .ruff_cache

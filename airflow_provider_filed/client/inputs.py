@@ -1,0 +1,109 @@
+"""Validate the user's rows into typed inputs before anything is sent: every problem, with its row and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from airflow_provider_filed.client.errors import FiledInputError, InputProblem
+from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput
+
+M = TypeVar("M", bound=BaseModel)
+
+_REASONS = {
+    "missing": "is required",
+    "string_too_short": "must not be empty",
+    "string_type": "must be a string",
+    "extra_forbidden": "is not a known field",
+    "dict_type": "must be an object",
+    "model_type": "must be an object with the fields of the input",
+}
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    if error["type"] == "string_too_long":
+        return f"is longer than {error.get('ctx', {}).get('max_length')} characters"
+    return _REASONS.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
+
+
+def _field_name(model: type[BaseModel], loc: Sequence[Any]) -> str | None:
+    if not loc:
+        return None
+    name = str(loc[0])
+    info = model.model_fields.get(name)
+    return info.alias if info is not None and info.alias else name
+
+
+def _normalise_keys(row: Any) -> Any:
+    """Accept snake_case keys too (``external_id``), since CSV headers and Python dicts use them."""
+    if not isinstance(row, Mapping):
+        return row
+    return {("externalId" if k == "external_id" else k): v for k, v in row.items()}
+
+
+def parse_rows(model: type[M], rows: Iterable[Any], *, first_row: int = 1) -> tuple[list[M], list[InputProblem]]:
+    """Validate each row into ``model``; return the good ones and every problem (row numbers from ``first_row``)."""
+    parsed: list[M] = []
+    problems: list[InputProblem] = []
+    for number, row in enumerate(rows, start=first_row):
+        try:
+            parsed.append(model.model_validate(_normalise_keys(row)))
+        except ValidationError as exc:
+            problems.extend(InputProblem(number, _field_name(model, e["loc"]), _reason(e)) for e in exc.errors())
+    return parsed, problems
+
+
+def duplicate_external_ids(
+    external_ids: Iterable[str], *, first_row: int = 1, field: str = "externalId"
+) -> list[InputProblem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for number, external_id in enumerate(external_ids, start=first_row):
+        if external_id in seen:
+            problems.append(
+                InputProblem(number, field, f"duplicate {external_id!r} (first at row {seen[external_id]})")
+            )
+        else:
+            seen[external_id] = number
+    return problems
+
+
+def parse_job_works(rows: Iterable[Any], *, source: str = "works", first_row: int = 1) -> list[CreateJobWorksInput]:
+    """Validate clients (``{name, externalId}``): types, empty or over-long values, duplicates in the input."""
+    works, problems = parse_rows(CreateJobWorksInput, rows, first_row=first_row)
+    if not problems:
+        problems = duplicate_external_ids((w.external_id for w in works), first_row=first_row)
+    if problems:
+        raise FiledInputError(problems, source=source)
+    if not works:
+        raise FiledInputError("the client list is empty: nothing to import", source=source)
+    return works
+
+
+def parse_artifacts(
+    artifacts: Mapping[str, Sequence[Any]], *, source: str = "artifacts"
+) -> dict[str, list[CreateJobWorkArtifactsInput]]:
+    """Validate ``{client externalId: [artifact, ...]}``; rows are numbered per client as ``client[i]``."""
+    if not isinstance(artifacts, Mapping):
+        raise FiledInputError(
+            f"must map client externalIds to lists of artifacts, got {type(artifacts).__name__}",
+            source=source,
+        )
+    result: dict[str, list[CreateJobWorkArtifactsInput]] = {}
+    problems: list[InputProblem] = []
+    for client_id, rows in artifacts.items():
+        if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+            problems.append(InputProblem(None, client_id, "must be a list of artifacts"))
+            continue
+        parsed, row_problems = parse_rows(CreateJobWorkArtifactsInput, rows)
+        problems += [InputProblem(None, f"{client_id}[{p.row}].{p.field}", p.reason) for p in row_problems]
+        dupes = duplicate_external_ids(a.external_id for a in parsed)
+        problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
+        result[client_id] = parsed
+    if problems:
+        raise FiledInputError(problems, source=source)
+    if not any(result.values()):
+        raise FiledInputError("no artifacts to attach", source=source)
+    return result

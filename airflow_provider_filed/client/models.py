@@ -1,0 +1,189 @@
+"""Pydantic models of Filed's objects and inputs, with the API's camelCase names as aliases."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+MAX_NAME_LENGTH = 255
+MAX_EXTERNAL_ID_LENGTH = 255
+
+
+class FiledModel(BaseModel):
+    """Base: camelCase on the wire, snake_case in Python, unknown fields tolerated."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+
+    def to_graphql(self) -> dict[str, Any]:
+        """The JSON-safe variables form, in the API's field names, without unset optionals."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class FiledInput(FiledModel):
+    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+    )
+
+
+class SortBy(FiledInput):
+    field: Literal["createdAt", "updatedAt", "id"] = "createdAt"
+    direction: Literal["ASC", "DESC"] = "ASC"
+
+
+class JobWorkFilters(FiledInput):
+    ids: list[str] | None = None
+    connection_job_ids: list[str] | None = None
+    work_ids: list[str] | None = None
+
+
+class ConnectionFilters(FiledInput):
+    ids: list[str] | None = None
+    statuses: list[str] | None = None
+    provider_keys: list[str] | None = None
+    categories: list[str] | None = None
+
+
+class CreateWorkspaceInput(FiledInput):
+    display_name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    metadata: dict[str, Any] | None = None
+    firm_size: Literal["xs", "sm", "md", "lg", "xl"] | None = None
+
+
+class CreateJobWorksInput(FiledInput):
+    """One client to import: its display name and the partner's own, never-reused id."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    external_id: str = Field(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH)
+
+    @field_validator("name", "external_id", mode="before")
+    @classmethod
+    def _must_be_text(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"must be a string, got {type(value).__name__}")
+        return value
+
+
+class CreateJobWorkArtifactsInput(FiledInput):
+    """One file for Filed to download from ``url`` and attach to a client's work."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    type: str = Field(min_length=1, max_length=64)
+    url: str = Field(min_length=1)
+    external_id: str = Field(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH)
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("name", "type", "url", "external_id", mode="before")
+    @classmethod
+    def _must_be_text(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"must be a string, got {type(value).__name__}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _must_be_http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL that Filed can download")
+        return value
+
+
+class User(FiledModel):
+    id: str
+    email: str | None = None
+    name: str | None = None
+    role: str | None = None
+
+
+class Provider(FiledModel):
+    name: str
+    category: str
+
+
+class ProviderConnection(FiledModel):
+    id: str
+    workspace_id: str | None = None
+    provider_key: str | None = None
+    status: str | None = None
+    action: str | None = None
+    display_name: str | None = None
+    settings: Any = None
+    provider: Provider | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class Workspace(FiledModel):
+    id: str
+    slug: str | None = None
+    display_name: str | None = None
+    status: str | None = None
+    workspace_type: str | None = None
+    connections: list[ProviderConnection] | None = None
+
+
+class Me(FiledModel):
+    id: str
+    email: str | None = None
+    name: str | None = None
+    workspaces: list[Workspace] = []
+
+
+class ConnectionJob(FiledModel):
+    id: str
+    connection_id: str | None = None
+    workspace_id: str | None = None
+    name: str | None = None
+    status: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class Work(FiledModel):
+    id: str | None = None
+    name: str | None = None
+    external_id: str | None = None
+    status: str | None = None
+    tag: str | None = None
+
+
+class WorkArtifact(FiledModel):
+    id: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    status: str | None = None
+    uploaded_url: str | None = None
+    metadata: Any = None
+    work_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class JobArtifact(FiledModel):
+    id: str | None = None
+    job_work_id: str | None = None
+    artifact_id: str | None = None
+    connection_job_id: str | None = None
+    workspace_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    work_artifact: WorkArtifact | None = None
+
+
+class JobWork(FiledModel):
+    id: str
+    work_id: str | None = None
+    connection_job_id: str | None = None
+    workspace_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    work: Work | None = None
+    job_work_artifacts: list[JobArtifact] | None = None

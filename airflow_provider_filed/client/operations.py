@@ -1,0 +1,210 @@
+"""Every documented Filed operation, written once as a generator that the sync and async clients drive."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_provider_filed.client import documents
+from airflow_provider_filed.client.errors import (
+    FiledError,
+    FiledNotFoundError,
+    FiledResponseError,
+    error_from_graphql,
+)
+from airflow_provider_filed.client.models import (
+    ConnectionFilters,
+    ConnectionJob,
+    CreateJobWorkArtifactsInput,
+    CreateJobWorksInput,
+    CreateWorkspaceInput,
+    JobArtifact,
+    JobWork,
+    JobWorkFilters,
+    Me,
+    ProviderConnection,
+    SortBy,
+    User,
+    Workspace,
+)
+from airflow_provider_filed.client.transport import LOGIN_DOCUMENT, GraphQLRequest, GraphQLResponse, Op
+
+
+def _call(document: str, variables: Mapping[str, Any], operation: str, *, idempotent: bool) -> GraphQLRequest:
+    return GraphQLRequest(document, variables, operation, idempotent=idempotent)
+
+
+def execute(
+    document: str, variables: Mapping[str, Any] | None = None, operation: str = "execute"
+) -> Op[GraphQLResponse]:
+    """Any operation not wrapped here; mutations are not retried once they may have landed."""
+    return (yield GraphQLRequest.for_document(document, variables or {}, operation))
+
+
+def login(api_key: str) -> Op[str]:
+    """Exchange the API key for a short-lived access token (the clients do this on their own)."""
+    request = GraphQLRequest(LOGIN_DOCUMENT, {"apiKey": api_key}, "loginViaPersonalApiToken", authenticated=False)
+    return str((yield request).require("loginViaPersonalApiToken")["accessToken"])
+
+
+def me(workspace_ids: Sequence[str] | None = None) -> Op[Me]:
+    variables = {"workspaceIds": list(workspace_ids) if workspace_ids is not None else None}
+    data = (yield _call(documents.ME, variables, "me", idempotent=True)).require("me")
+    return Me.model_validate(data)
+
+
+def workspaces(workspace_ids: Sequence[str] | None = None) -> Op[list[Workspace]]:
+    return (yield from me(workspace_ids)).workspaces
+
+
+def connections(
+    workspace_id: str,
+    filters: ConnectionFilters | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    sort_by: SortBy | None = None,
+) -> Op[list[ProviderConnection]]:
+    variables = {
+        "workspaceId": workspace_id,
+        "filters": filters.to_graphql() if filters else None,
+        "limit": limit,
+        "offset": offset,
+        "sortBy": sort_by.to_graphql() if sort_by else None,
+    }
+    data = (yield _call(documents.CONNECTIONS, variables, "connections", idempotent=True)).require("me")
+    return [
+        ProviderConnection.model_validate(c)
+        for c in _only(data["workspaces"], "workspace", workspace_id)["connections"]
+    ]
+
+
+def create_workspace(workspace: CreateWorkspaceInput) -> Op[Workspace]:
+    variables = {"input": workspace.to_graphql()}
+    response = yield _call(documents.CREATE_WORKSPACE, variables, "createWorkspace", idempotent=False)
+    return Workspace.model_validate(response.require("createWorkspace"))
+
+
+def add_users_to_the_workspace(workspace_id: str, user_emails: Sequence[str]) -> Op[list[User]]:
+    variables = {"workspaceId": workspace_id, "userEmails": list(user_emails)}
+    response = yield _call(documents.ADD_USERS_TO_THE_WORKSPACE, variables, "addUsersToTheWorkspace", idempotent=True)
+    return [User.model_validate(u) for u in response.require("addUsersToTheWorkspace")]
+
+
+def start_provider_connection(
+    workspace_id: str, provider_key: str, inputs: Mapping[str, Any] | None = None
+) -> Op[ProviderConnection]:
+    variables = {
+        "workspaceId": workspace_id,
+        "providerKey": provider_key,
+        "inputs": dict(inputs) if inputs else None,
+    }
+    response = yield _call(documents.START_PROVIDER_CONNECTION, variables, "startProviderConnection", idempotent=False)
+    return ProviderConnection.model_validate(response.require("startProviderConnection"))
+
+
+def collect_provider_connection(connection_id: str, inputs: Mapping[str, Any] | None = None) -> Op[ProviderConnection]:
+    variables = {"connectionId": connection_id, "inputs": dict(inputs) if inputs else None}
+    response = yield _call(
+        documents.COLLECT_PROVIDER_CONNECTION, variables, "collectProviderConnection", idempotent=True
+    )
+    return ProviderConnection.model_validate(response.require("collectProviderConnection"))
+
+
+def create_connection_job(connection_id: str, job_name: str) -> Op[ConnectionJob]:
+    variables = {"connectionId": connection_id, "jobName": job_name}
+    response = yield _call(documents.CREATE_CONNECTION_JOB, variables, "createConnectionJob", idempotent=False)
+    return ConnectionJob.model_validate(response.require("createConnectionJob"))
+
+
+def create_job_works(connection_job_id: str, inputs: Sequence[CreateJobWorksInput]) -> Op[list[JobWork]]:
+    """One ``createJobWorks`` request, all-or-nothing. Bulk, exactly-once creation lives in ``bulk``."""
+    variables = {"connectionJobId": connection_job_id, "inputs": [i.to_graphql() for i in inputs]}
+    response = yield _call(documents.CREATE_JOB_WORKS, variables, "createJobWorks", idempotent=False)
+    return [JobWork.model_validate(w) for w in response.require("createJobWorks")]
+
+
+def create_job_work_artifacts(job_work_id: str, inputs: Sequence[CreateJobWorkArtifactsInput]) -> Op[list[JobArtifact]]:
+    """One ``createJobWorkArtifacts`` request for one job work, all-or-nothing."""
+    variables = {"jobWorkId": job_work_id, "inputs": [i.to_graphql() for i in inputs]}
+    response = yield _call(documents.CREATE_JOB_WORK_ARTIFACTS, variables, "createJobWorkArtifacts", idempotent=False)
+    return [JobArtifact.model_validate(a) for a in response.require("createJobWorkArtifacts")]
+
+
+def trigger_connection_job(
+    connection_job_id: str, document: str = documents.TRIGGER_CONNECTION_JOB
+) -> Op[ConnectionJob]:
+    """Start the import. ``document`` is replaceable: it must take ``$connectionJobId`` and return one root field."""
+    response = yield _call(document, {"connectionJobId": connection_job_id}, "triggerConnectionJob", idempotent=False)
+    error = response.first_error()
+    if error is not None:
+        raise error
+    payload = next(iter((response.data or {}).values()), None)
+    return ConnectionJob.model_validate(payload) if isinstance(payload, dict) else ConnectionJob(id=connection_job_id)
+
+
+def job_works_page(
+    workspace_id: str,
+    connection_id: str,
+    filters: JobWorkFilters | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    sort_by: SortBy | None = None,
+    selection: str = documents.JOB_WORK_FULL_SELECTION,
+) -> Op[list[JobWork]]:
+    """One page of ``jobWorks`` on a provider connection (spanning its connection jobs unless filtered)."""
+    variables = {
+        "workspaceId": workspace_id,
+        "connectionId": connection_id,
+        "filters": filters.to_graphql() if filters else None,
+        "sortBy": (sort_by or SortBy()).to_graphql(),
+        "offset": offset,
+        "limit": limit,
+    }
+    data = (yield _call(documents.job_works_query(selection), variables, "jobWorks", idempotent=True)).require("me")
+    workspace = _only(data["workspaces"], "workspace", workspace_id)
+    connection = _only(workspace["connections"], "provider connection", connection_id)
+    return [JobWork.model_validate(w) for w in connection["jobWorks"]]
+
+
+def _only(items: list[dict[str, Any]], kind: str, wanted: str) -> dict[str, Any]:
+    if not items:
+        raise FiledNotFoundError(f"{kind} {wanted!r} does not exist or is not visible to this API key")
+    return items[0]
+
+
+def create_job_work_artifacts_aliased(
+    groups: Sequence[tuple[str, Sequence[CreateJobWorkArtifactsInput]]],
+) -> Op[list[list[JobArtifact] | FiledError]]:
+    """Artifacts for many job works in one request (aliases ``a0``…); each group's result or its own error."""
+    variables: dict[str, Any] = {}
+    for i, (job_work_id, inputs) in enumerate(groups):
+        variables[f"j{i}"] = job_work_id
+        variables[f"i{i}"] = [a.to_graphql() for a in inputs]
+    request = _call(
+        documents.aliased_artifacts_mutation(len(groups)),
+        variables,
+        "createJobWorkArtifacts",
+        idempotent=False,
+    )
+    response = yield request
+    errors_by_alias = {
+        str(e["path"][0]): error_from_graphql(e, operation="createJobWorkArtifacts")
+        for e in response.errors
+        if e.get("path")
+    }
+    unplaced = [e for e in response.errors if not e.get("path")]
+    if unplaced:
+        raise error_from_graphql(unplaced[0], operation="createJobWorkArtifacts")
+    data = response.data or {}
+    results: list[list[JobArtifact] | FiledError] = []
+    for i in range(len(groups)):
+        alias = f"a{i}"
+        if alias in errors_by_alias:
+            results.append(errors_by_alias[alias])
+        elif data.get(alias) is not None:
+            results.append([JobArtifact.model_validate(a) for a in data[alias]])
+        else:
+            results.append(FiledResponseError(f"no result for {alias}", operation="createJobWorkArtifacts"))
+    return results

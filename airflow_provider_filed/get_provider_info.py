@@ -1,0 +1,92 @@
+"""Provider metadata read by Airflow's ProvidersManager through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_filed import __version__
+
+
+def _text(label: str, description: str, default: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if default is not None:
+        schema["default"] = default
+    return {"label": label, "description": description, "schema": schema}
+
+
+def _number(label: str, description: str, default: float, kind: str = "integer") -> dict[str, Any]:
+    return {"label": label, "description": description, "schema": {"type": [kind, "null"], "default": default}}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider: package, versions, connection form, and what it registers."""
+    return {
+        "package-name": "airflow-provider-filed",
+        "name": "Filed",
+        "description": "Push-import clients and their documents into `Filed <https://filed.com/>`__, "
+        "the tax-preparation platform, through its GraphQL API.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Filed",
+                "external-doc-url": "https://docs.filed.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "Filed", "python-modules": ["airflow_provider_filed.hooks.filed"]}],
+        "operators": [
+            {
+                "integration-name": "Filed",
+                "python-modules": [
+                    "airflow_provider_filed.operators.connection_job",
+                    "airflow_provider_filed.operators.job_works",
+                    "airflow_provider_filed.operators.job_work_artifacts",
+                ],
+            }
+        ],
+        "sensors": [{"integration-name": "Filed", "python-modules": ["airflow_provider_filed.sensors.job_works"]}],
+        "triggers": [{"integration-name": "Filed", "python-modules": ["airflow_provider_filed.triggers.job_works"]}],
+        "extra-links": ["airflow_provider_filed.links.filed.FiledWorkspaceLink"],
+        "connection-types": [
+            {
+                "connection-type": "filed",
+                "hook-class-name": "airflow_provider_filed.hooks.filed.FiledHook",
+                "hook-name": "Filed",
+                "conn-fields": {
+                    "workspace_id": _text("Workspace ID", "The Filed workspace (tax firm) to import into."),
+                    "connection_id": _text(
+                        "Provider connection ID", "The active provider connection that owns connection jobs."
+                    ),
+                    "workspace_slug": _text(
+                        "Workspace slug", "Used by the 'Filed' link to open the workspace in the app."
+                    ),
+                    "source_platform": _text(
+                        "Source platform", "Sent as the source-platform header.", "airflow-provider-filed"
+                    ),
+                    "timeout": _number("Request timeout (s)", "Per HTTP request.", 60, "number"),
+                    "batch_size": _number("Batch size", "Works per createJobWorks request (Filed accepts 500).", 500),
+                    "max_concurrency": _number("Max concurrent requests", "Bulk requests in flight at once.", 4),
+                    "max_attempts": _number("Retry attempts", "Per request, for 429, 5xx and network errors.", 6),
+                    "retry_max_total_time": _number(
+                        "Retry budget (s)", "Total time spent retrying one call.", 180, "number"
+                    ),
+                    "success_statuses": _text(
+                        "Success statuses", "Comma-separated; case-insensitive.", "completed,success"
+                    ),
+                    "failure_statuses": _text(
+                        "Failure statuses", "Comma-separated; case-insensitive.", "failed,error,terminated"
+                    ),
+                    "allow_insecure_http": {
+                        "label": "Allow plain http://",
+                        "description": "Only for trusted networks: the API key would travel unencrypted.",
+                        "schema": {"type": ["boolean", "null"], "default": False},
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login", "extra"],
+                    "relabeling": {"host": "GraphQL URL", "password": "API key"},
+                    "placeholders": {"host": "https://gateway.filed.com/graphql", "password": "Filed personal API key"},
+                },
+            }
+        ],
+    }

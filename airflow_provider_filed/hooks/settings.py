@@ -1,0 +1,94 @@
+"""The ``filed`` connection turned into typed settings, once: URL, API key, ids and tuning extras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from airflow_provider_filed.client import FiledClientConfig, FiledConfigurationError, RetrySettings, StatusSets
+from airflow_provider_filed.client.config import DEFAULT_SOURCE_PLATFORM, DEFAULT_URL, load_config
+from airflow_provider_filed.client.statuses import DEFAULT_FAILURE_STATUSES, DEFAULT_SUCCESS_STATUSES
+
+DEFAULT_APP_URL = "https://app.filed.com"
+
+
+class FiledConnectionExtras(BaseModel):
+    """The connection's ``extra`` fields (strings from a URI are coerced; unknown keys are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_platform: str = DEFAULT_SOURCE_PLATFORM
+    workspace_id: str | None = None
+    connection_id: str | None = None
+    workspace_slug: str | None = None
+    app_url: str = DEFAULT_APP_URL
+    timeout: float = Field(default=60.0, gt=0)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    page_size: int = Field(default=1000, ge=1, le=10_000)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    retry_max_total_time: float = Field(default=180.0, gt=0)
+    retry_initial_wait: float = Field(default=0.5, ge=0)
+    success_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_SUCCESS_STATUSES))
+    failure_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_FAILURE_STATUSES))
+    allow_insecure_http: bool = False
+
+    @field_validator("success_statuses", "failure_statuses", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
+class FiledSettings(BaseModel):
+    """What a hook resolved from its connection: the client config plus Filed ids and status sets."""
+
+    model_config = ConfigDict(frozen=True)
+
+    client: FiledClientConfig
+    workspace_id: str | None
+    connection_id: str | None
+    workspace_slug: str | None
+    app_url: str
+    statuses: StatusSets
+
+
+def settings_from_connection(
+    conn_id: str, *, host: str | None, password: str | None, extra: dict[str, Any]
+) -> FiledSettings:
+    """Validate a connection's fields; errors name the field and never echo the API key."""
+    try:
+        extras = FiledConnectionExtras.model_validate(extra or {})
+    except ValidationError as exc:
+        problems = "; ".join(f"extra {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise FiledConfigurationError(f"connection {conn_id!r}: {problems}") from None
+    if not password:
+        raise FiledConfigurationError(f"connection {conn_id!r} has no API key: put a Filed API key in its password")
+    try:
+        client = load_config(
+            url=host or DEFAULT_URL,
+            api_key=password,
+            source_platform=extras.source_platform,
+            timeout=extras.timeout,
+            batch_size=extras.batch_size,
+            max_concurrency=extras.max_concurrency,
+            page_size=extras.page_size,
+            allow_insecure_http=extras.allow_insecure_http,
+            retry=RetrySettings(
+                max_attempts=extras.max_attempts,
+                max_total_time=extras.retry_max_total_time,
+                initial_wait=extras.retry_initial_wait,
+            ),
+        )
+        statuses = StatusSets(success=frozenset(extras.success_statuses), failure=frozenset(extras.failure_statuses))
+    except (FiledConfigurationError, ValidationError) as exc:
+        message = exc.message if isinstance(exc, FiledConfigurationError) else str(exc.errors()[0]["msg"])
+        raise FiledConfigurationError(f"connection {conn_id!r}: {message}") from None
+    return FiledSettings(
+        client=client,
+        workspace_id=extras.workspace_id,
+        connection_id=extras.connection_id,
+        workspace_slug=extras.workspace_slug,
+        app_url=extras.app_url.rstrip("/"),
+        statuses=statuses,
+    )

@@ -1,0 +1,73 @@
+"""What every Filed operator shares: the connection, the hook, the "Filed" link, and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_filed.client import (
+    FiledAuthError,
+    FiledConfigurationError,
+    FiledConflictError,
+    FiledInputError,
+    FiledNotFoundError,
+    FiledValidationError,
+)
+from airflow_provider_filed.hooks.filed import FiledHook
+from airflow_provider_filed.links.filed import FiledWorkspaceLink
+
+CONNECTION_JOB_ID_KEY = "connection_job_id"
+
+#: Errors a retry cannot fix: bad input, bad settings, refused ids. The task fails at once.
+PERMANENT_ERRORS = (
+    FiledInputError,
+    FiledConfigurationError,
+    FiledAuthError,
+    FiledNotFoundError,
+    FiledConflictError,
+    FiledValidationError,
+)
+
+
+@contextmanager
+def fail_fast_on_permanent_errors() -> Iterator[None]:
+    """Turn errors no retry can fix into ``AirflowFailException`` so Airflow does not retry them."""
+    try:
+        yield
+    except PERMANENT_ERRORS as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+class FiledBaseOperator(BaseOperator):
+    """Base of the Filed operators; the connection is read only when the task runs."""
+
+    template_fields: Sequence[str] = ("filed_conn_id", "workspace_id", "connection_id")
+    operator_extra_links = (FiledWorkspaceLink(),)
+    ui_color = "#e8f1ff"
+
+    def __init__(
+        self,
+        *,
+        filed_conn_id: str = FiledHook.default_conn_name,
+        workspace_id: str | None = None,
+        connection_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.filed_conn_id = filed_conn_id
+        self.workspace_id = workspace_id
+        self.connection_id = connection_id
+
+    @cached_property
+    def hook(self) -> FiledHook:
+        return FiledHook(self.filed_conn_id)
+
+    def on_kill(self) -> None:
+        """Close the pooled connections; requests already sent may still land, which a retry reconciles."""
+        if "hook" in self.__dict__:
+            self.hook.close()

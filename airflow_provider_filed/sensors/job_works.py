@@ -1,0 +1,142 @@
+"""``JobWorksSensor``: wait until the job works of an import are done — poke, reschedule or deferrable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+
+from airflow_provider_filed.client import StatusSets, job_works_progress
+from airflow_provider_filed.client.progress import allowed_failures
+from airflow_provider_filed.hooks.filed import FiledHook
+from airflow_provider_filed.links.filed import FiledWorkspaceLink
+from airflow_provider_filed.operators.base import CONNECTION_JOB_ID_KEY, fail_fast_on_permanent_errors
+from airflow_provider_filed.triggers.job_works import JobWorksEvent, JobWorksTrigger
+
+
+class JobWorksSensor(BaseSensorOperator):
+    """Succeed when every job work (and, if asked, every artifact) is terminal with few enough failures.
+
+    Each poke pages through ``jobWorks`` with a minimal selection and logs one line (counts by status,
+    percent done). Failures beyond ``max_failed`` fail the task at once, naming the first 20 failed
+    works with Filed's reason. Returns (XCom) a JSON summary: counts and failed externalIds.
+
+    :param connection_job_id: wait for all works of this connection job (templated), or
+    :param job_work_ids: wait for these job works only (templated).
+    :param success_statuses: / :param failure_statuses: override the connection's status sets.
+    :param include_artifacts: also require every artifact to be terminal, and count failed artifacts.
+    :param max_failed: failures tolerated: a count (>= 1) or a fraction (< 1) of the works; default 0.
+    :param deferrable: wait in the triggerer; defaults to ``[operators] default_deferrable``.
+    """
+
+    template_fields: Sequence[str] = (
+        "filed_conn_id",
+        "connection_job_id",
+        "job_work_ids",
+        "workspace_id",
+        "connection_id",
+    )
+    operator_extra_links = (FiledWorkspaceLink(),)
+    ui_color = "#e8f1ff"
+
+    def __init__(
+        self,
+        *,
+        connection_job_id: str | None = None,
+        job_work_ids: Sequence[str] | None = None,
+        filed_conn_id: str = FiledHook.default_conn_name,
+        workspace_id: str | None = None,
+        connection_id: str | None = None,
+        success_statuses: Sequence[str] | None = None,
+        failure_statuses: Sequence[str] | None = None,
+        include_artifacts: bool = False,
+        max_failed: float = 0,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not connection_job_id and not job_work_ids:
+            raise ValueError("JobWorksSensor needs connection_job_id or job_work_ids")
+        allowed_failures(max_failed, 0)
+        self.connection_job_id = connection_job_id
+        self.job_work_ids = job_work_ids
+        self.filed_conn_id = filed_conn_id
+        self.workspace_id = workspace_id
+        self.connection_id = connection_id
+        self.success_statuses = list(success_statuses) if success_statuses else None
+        self.failure_statuses = list(failure_statuses) if failure_statuses is not None else None
+        self.include_artifacts = include_artifacts
+        self.max_failed = max_failed
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> FiledHook:
+        return FiledHook(self.filed_conn_id)
+
+    def _statuses(self) -> StatusSets:
+        defaults = self.hook.settings.statuses
+        return StatusSets(
+            success=frozenset(self.success_statuses or defaults.success),
+            failure=frozenset(self.failure_statuses if self.failure_statuses is not None else defaults.failure),
+        )
+
+    def execute(self, context: Context) -> Any:
+        if self.connection_job_id:
+            context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        if not self.deferrable:
+            return super().execute(context)
+        with fail_fast_on_permanent_errors():
+            self._statuses()
+            trigger = JobWorksTrigger(
+                filed_conn_id=self.filed_conn_id,
+                workspace_id=self.hook.require(self.workspace_id, "workspace_id"),
+                connection_id=self.hook.require(self.connection_id, "connection_id"),
+                end_time=time.time() + self.timeout,
+                connection_job_id=self.connection_job_id,
+                job_work_ids=list(self.job_work_ids) if self.job_work_ids else None,
+                success_statuses=self.success_statuses,
+                failure_statuses=self.failure_statuses,
+                include_artifacts=self.include_artifacts,
+                max_failed=self.max_failed,
+                poll_interval=self.poke_interval,
+            )
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        with fail_fast_on_permanent_errors():
+            summary = self.hook.client.run(
+                job_works_progress(
+                    self.hook.require(self.workspace_id, "workspace_id"),
+                    self.hook.require(self.connection_id, "connection_id"),
+                    connection_job_id=self.connection_job_id,
+                    job_work_ids=self.job_work_ids,
+                    statuses=self._statuses(),
+                    include_artifacts=self.include_artifacts,
+                    page_size=self.hook.settings.client.page_size,
+                )
+            )
+        self.log.info("%s", summary.describe())
+        verdict = summary.verdict(self.max_failed)
+        if verdict == "failed":
+            raise AirflowFailException(f"{summary.failed:,} job works failed:\n{summary.failure_report()}")
+        return PokeReturnValue(is_done=verdict == "success", xcom_value=summary.model_dump(mode="json"))
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume from the trigger; only the closed set of events is accepted, anything else fails."""
+        status = event.get("status") if isinstance(event, dict) else None
+        message = str(event.get("message", "")) if isinstance(event, dict) else ""
+        if status == JobWorksEvent.SUCCESS.value:
+            self.log.info("%s", message)
+            return event["summary"]  # type: ignore[index]
+        if status == JobWorksEvent.FAILED.value:
+            raise AirflowFailException(message)
+        if status == JobWorksEvent.TIMEOUT.value:
+            raise AirflowSensorTimeout(message)
+        if status == JobWorksEvent.ERROR.value:
+            raise AirflowException(message)
+        raise AirflowException(f"unexpected trigger event {event!r}: refusing to treat it as success")
