@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="filed-airflow-home-")
@@ -28,12 +29,11 @@ TEST_API_KEY = "filed-test-api-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[None]:
+def airflow_db() -> None:
     """Create a fresh SQLite metadata DB once per session (``dag.test()`` does not)."""
     from airflow.utils import db
 
     db.resetdb()
-    yield
 
 
 def set_connection(
@@ -72,17 +72,86 @@ def filed_emulator(emulator_server: EmulatorHandle) -> Iterator[EmulatorHandle]:
 
 
 @pytest.fixture
-def filed_connection(filed_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> EmulatorHandle:
+def filed_connection_with(filed_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Call with extra fields to (re)point ``filed_default`` at the emulator with those extras."""
+
+    def apply(**extra: object) -> EmulatorHandle:
+        set_connection(
+            monkeypatch,
+            host=filed_emulator.url,
+            password=filed_emulator.api_key,
+            extra={
+                "workspace_id": filed_emulator.workspace_id,
+                "connection_id": filed_emulator.connection_id,
+                "workspace_slug": filed_emulator.workspace_slug,
+                "source_platform": "airflow-provider-filed-tests",
+                "retry_initial_wait": 0.01,
+                **extra,
+            },
+        )
+        return filed_emulator
+
+    return apply
+
+
+@pytest.fixture
+def filed_connection(filed_connection_with: Any) -> EmulatorHandle:
     """``filed_default`` pointing at the emulator with its workspace and provider connection."""
-    set_connection(
-        monkeypatch,
-        host=filed_emulator.url,
-        password=filed_emulator.api_key,
-        extra={
-            "workspace_id": filed_emulator.workspace_id,
-            "connection_id": filed_emulator.connection_id,
-            "workspace_slug": filed_emulator.workspace_slug,
-            "source_platform": "airflow-provider-filed-tests",
-        },
-    )
-    return filed_emulator
+    return filed_connection_with()  # type: ignore[no-any-return]
+
+
+def _run_dag(dag: Any, **kwargs: Any) -> Any:
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+    return dag.test(**kwargs)
+
+
+@pytest.fixture
+def run_dag(airflow_db: None) -> Any:
+    """``dag.test()`` for a DAG built inside a test: registers it in the DB first, runs it in-process."""
+    return _run_dag
+
+
+def xcom_value(dag_run: Any, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+    """An XCom value of a finished ``dag.test()`` run, decoded."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        raw = session.scalar(
+            select(XComModel.value).where(
+                XComModel.dag_id == dag_run.dag_id,
+                XComModel.run_id == dag_run.run_id,
+                XComModel.task_id == task_id,
+                XComModel.key == key,
+                XComModel.map_index == map_index,
+            )
+        )
+    if isinstance(raw, str | bytes):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def task_states(dag_run: Any) -> dict[str, str]:
+    """``task_id[map_index]`` → state of every task instance of a finished run."""
+    return {
+        ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): str(ti.state)
+        for ti in dag_run.get_task_instances()
+    }
+
+
+@pytest.fixture
+def airflow_helpers() -> Any:
+    """``xcom_value`` and ``task_states`` for assertions on a finished run."""
+    import types
+
+    return types.SimpleNamespace(xcom_value=xcom_value, task_states=task_states)

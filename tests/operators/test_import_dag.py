@@ -1,0 +1,149 @@
+"""The whole push import in real Airflow (``dag.test()``) against the emulator over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+import pytest
+from airflow.sdk import DAG
+
+from airflow_provider_filed.operators.connection_job import CreateConnectionJobOperator, TriggerConnectionJobOperator
+from airflow_provider_filed.operators.job_work_artifacts import CreateJobWorkArtifactsOperator
+from airflow_provider_filed.operators.job_works import CreateJobWorksOperator
+from airflow_provider_filed.sensors.job_works import JobWorksSensor
+
+CLIENTS = 30
+
+
+def clients(prefix: str, n: int = CLIENTS) -> list[dict[str, str]]:
+    return [{"name": f"Client {i}", "externalId": f"{prefix}-{i}"} for i in range(n)]
+
+
+def artifacts(prefix: str, n: int = CLIENTS, failing: int = 0) -> dict[str, list[dict[str, str]]]:
+    return {
+        f"{prefix}-{i}": [
+            {
+                "name": "W-2",
+                "type": "w2",
+                "url": f"https://docs.example/{prefix}/{i}/w2.pdf",
+                "externalId": f"{prefix}-{i}-w2",
+            },
+            {
+                "name": "Receipt",
+                "type": "receipt",
+                "url": f"https://docs.example/{prefix}/{i}/{'fail' if i < failing else 'ok'}.pdf",
+                "externalId": f"{prefix}-{i}-r",
+            },
+        ]
+        for i in range(n)
+    }
+
+
+def import_dag(
+    dag_id: str, prefix: str, *, failing: int = 0, sensor: dict[str, Any] | None = None, **default_args: Any
+) -> DAG:
+    batches = [clients(prefix)[i::3] for i in range(3)]
+    with DAG(
+        dag_id,
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        catchup=False,
+        default_args={"retries": 0, **default_args},
+    ) as dag:
+        job = CreateConnectionJobOperator(task_id="connection_job", job_name="import {{ run_id }}")
+        works = CreateJobWorksOperator.partial(task_id="job_works", connection_job_id=job.output, batch_size=4).expand(
+            works=batches
+        )
+        files = CreateJobWorkArtifactsOperator(
+            task_id="artifacts", connection_job_id=job.output, artifacts=artifacts(prefix, failing=failing)
+        )
+        trigger = TriggerConnectionJobOperator(task_id="trigger", connection_job_id=job.output)
+        wait = JobWorksSensor(
+            task_id="wait",
+            connection_job_id=job.output,
+            include_artifacts=True,
+            poke_interval=0.2,
+            **({"timeout": 60} | (sensor or {})),
+        )
+        works >> files >> trigger >> wait
+    return dag
+
+
+@pytest.mark.parametrize(
+    "sensor",
+    [
+        pytest.param({"mode": "poke", "deferrable": False}, id="poke"),
+        pytest.param({"mode": "reschedule", "deferrable": False}, id="reschedule"),
+        pytest.param({"deferrable": True}, id="deferrable"),
+    ],
+)
+def test_import_succeeds_in_each_sensor_mode(run_dag, filed_connection, airflow_helpers, sensor) -> None:
+    filed_connection.configure(processing_time_s=0.5)
+    mode = sensor.get("mode", "deferrable")
+    dag_run = run_dag(import_dag(f"filed_import_{mode}", mode, sensor=sensor))
+
+    states = airflow_helpers.task_states(dag_run)
+    assert dag_run.state == "success", states
+    assert states["job_works[0]"] == states["job_works[2]"] == "success"
+    summary = airflow_helpers.xcom_value(dag_run, "wait")
+    assert summary["total"] == CLIENTS
+    assert summary["succeeded"] == CLIENTS
+    assert summary["failed"] == 0
+    assert summary["works_by_status"] == {"completed": CLIENTS}
+    job_id = airflow_helpers.xcom_value(dag_run, "connection_job")
+    assert airflow_helpers.xcom_value(dag_run, "wait", key="connection_job_id") == job_id
+    stats = filed_connection.stats()
+    assert stats["works_per_job"] == {job_id: CLIENTS}
+    assert stats["artifacts_per_job"] == {job_id: 2 * CLIENTS}
+    assert stats["jobs"] == {job_id: "completed"}
+    created = airflow_helpers.xcom_value(dag_run, "job_works", map_index=1)
+    assert created["created"] == CLIENTS // 3
+    assert set(created["job_work_ids"]) == {c["externalId"] for c in clients(mode)[1::3]}
+
+
+def test_failing_artifacts_fail_the_sensor_naming_the_works(run_dag, filed_connection, airflow_helpers, capfd) -> None:
+    filed_connection.configure(processing_time_s=0.3)
+    dag_run = run_dag(import_dag("filed_import_failing", "bad", failing=2, sensor={"mode": "poke"}))
+
+    states = airflow_helpers.task_states(dag_run)
+    assert dag_run.state == "failed"
+    assert states["wait"] == "failed"
+    assert states["trigger"] == "success"
+    log = capfd.readouterr().out
+    assert "2 job works failed" in log
+    assert "bad-0 (job work" in log
+    assert "bad-1 (job work" in log
+    assert "url matches the failure pattern" in log
+
+
+@pytest.mark.parametrize("sensor", [{"mode": "poke"}, {"mode": "reschedule"}, {"deferrable": True}], ids=str)
+def test_works_that_never_finish_end_in_a_sensor_timeout(run_dag, filed_connection, airflow_helpers, sensor) -> None:
+    filed_connection.configure(processing_time_s=-1)
+    mode = sensor.get("mode", "deferrable")
+    dag_run = run_dag(import_dag(f"filed_import_stuck_{mode}", f"stuck-{mode}", sensor={"timeout": 2, **sensor}))
+
+    states = airflow_helpers.task_states(dag_run)
+    assert dag_run.state == "failed"
+    assert states["wait"] == "failed"
+    assert states["trigger"] == "success"
+
+
+def test_task_retry_after_commit_then_fail_creates_each_client_once(
+    run_dag, filed_connection_with, airflow_helpers
+) -> None:
+    filed_connection = filed_connection_with(max_attempts=1, max_concurrency=1)
+    filed_connection.configure(
+        commit_then_fail_rate=0.5, fault_operations=["createJobWorks"], seed=7, processing_time_s=0.2
+    )
+    dag_run = run_dag(import_dag("filed_import_retry", "retry", retries=8, retry_delay=timedelta(0)))
+
+    assert dag_run.state == "success", airflow_helpers.task_states(dag_run)
+    stats = filed_connection.stats()
+    job_id = airflow_helpers.xcom_value(dag_run, "connection_job")
+    assert stats["faults_injected"]["commit_then_fail"] > 0
+    assert stats["works_per_job"] == {job_id: CLIENTS}
+    assert stats["duplicate_work_external_ids"] == []
+    retried = [ti for ti in dag_run.get_task_instances() if ti.task_id == "job_works" and ti.try_number > 1]
+    assert retried, "the fault should have made at least one mapped task retry"
