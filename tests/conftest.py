@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +29,61 @@ from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator
 TEST_API_KEY = "filed-test-api-key-0123456789abcdef"
 
 
+#: Every secret a test run knows: the API key, plus each access token the client receives.
+SECRETS: set[str] = {TEST_API_KEY}
+
+
+def find_secrets(*texts: object) -> list[str]:
+    """The secrets (API key, access tokens) that appear in any of ``texts``."""
+    blob = "\n".join(str(t) for t in texts)
+    return sorted(s for s in SECRETS if s in blob)
+
+
+@pytest.fixture(autouse=True)
+def secrets_never_leak(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """After every test, scan captured stdout/stderr and log records for the API key and any token.
+
+    Tests that read ``capfd`` themselves consume that output: they scan it with ``find_secrets``.
+    """
+    from airflow_provider_filed.client.transport import TokenCache
+
+    store = TokenCache.store
+
+    def remember(self: TokenCache, token: str) -> None:
+        SECRETS.add(token)
+        store(self, token)
+
+    monkeypatch.setattr(TokenCache, "store", remember)
+    yield
+    out, err = capfd.readouterr()
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    leaked = find_secrets(out, err, caplog.text)
+    assert not leaked, f"{len(leaked)} secret(s) leaked into logs or output"
+
+
 @pytest.fixture(scope="session")
-def airflow_db() -> None:
-    """Create a fresh SQLite metadata DB once per session (``dag.test()`` does not)."""
+def airflow_db() -> Iterator[None]:
+    """Create a fresh SQLite metadata DB once per session (``dag.test()`` does not).
+
+    At the end, every XCom value and rendered template field stored by the session is scanned for secrets.
+    """
     from airflow.utils import db
 
     db.resetdb()
+    yield
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        xcoms = list(session.scalars(select(XComModel.value)))
+        rendered = list(session.scalars(select(RenderedTaskInstanceFields.rendered_fields)))
+    assert xcoms, "the scan must see the XComs the DAG tests stored"
+    assert not find_secrets(*xcoms, *rendered), "a secret was stored in an XCom or a rendered template field"
 
 
 def set_connection(
