@@ -24,6 +24,7 @@ from airflow_provider_filed.client.errors import (
     FiledError,
     FiledInputError,
     FiledPartialImportError,
+    FiledResponseError,
     InputProblem,
 )
 from airflow_provider_filed.client.inputs import duplicate_external_ids
@@ -121,6 +122,7 @@ class JobWorksImport:
         self.on_progress = on_progress
         self._lock = threading.Lock()
         self._ids: dict[str, str] = {}
+        self._found_by_conflict: set[str] = set()
 
     def existing(self) -> dict[str, str]:
         """externalId → job work id of what the connection job holds now."""
@@ -133,11 +135,14 @@ class JobWorksImport:
         *,
         batch_size: int | None = None,
         max_concurrency: int | None = None,
+        read_first: bool = True,
     ) -> JobWorksImportResult:
+        """Create what the job lacks. ``read_first=False`` skips the initial read for a job known to be
+        new (a first attempt): anything already there then surfaces as a ``CONFLICT`` and is reconciled."""
         problems = duplicate_external_ids(w.external_id for w in inputs)
         if problems:
             raise FiledInputError(problems, source="works")
-        present = self.existing()
+        present = self.existing() if read_first else {}
         wanted = {w.external_id for w in inputs}
         self._ids = {ext: jw for ext, jw in present.items() if ext in wanted}
         missing = [w for w in inputs if w.external_id not in present]
@@ -175,6 +180,7 @@ class JobWorksImport:
                 total=len(inputs),
                 cause=exc,
             ) from exc
+        already += len(self._found_by_conflict)
         return JobWorksImportResult(
             connection_job_id=self.target.connection_job_id,
             total=len(inputs),
@@ -212,6 +218,8 @@ class JobWorksImport:
         self, pending: list[CreateJobWorksInput], created: dict[str, str], exc: FiledConflictError
     ) -> list[CreateJobWorksInput]:
         still = self._reconcile(pending, created)
+        with self._lock:
+            self._found_by_conflict.update({p.external_id for p in pending} - {p.external_id for p in still})
         elsewhere = sorted(set(exc.external_ids) & {p.external_id for p in still})
         if elsewhere or len(still) == len(pending):
             raise FiledConflictError(
@@ -337,18 +345,26 @@ class ArtifactsImport:
                         operations.create_job_work_artifacts_aliased([(g[1], g[2]) for g in pending])
                     )
                     conflicted = []
+                    unanswered = []  # no result and no error: lost to another alias's error, or never run
                     for group, outcome in zip(pending, outcomes, strict=True):
                         if isinstance(outcome, FiledConflictError):
                             conflicted.append(group)
+                        elif isinstance(outcome, FiledResponseError):
+                            unanswered.append(group)
                         elif isinstance(outcome, FiledError):
                             errors[group[0]] = outcome.message
                         else:
                             created += len(outcome)
-                    pending, landed = self._still_missing(conflicted)
+                    still, landed = self._still_missing(conflicted + unanswered)
                     created += landed
-                    for group in [g for g in pending if g in conflicted]:
+                    for group in [g for g in still if g in conflicted]:
                         errors[group[0]] = "artifact externalIds conflict with ones Filed does not show on this work"
-                    pending = [g for g in pending if g not in conflicted]
+                    resend = [g for g in still if g not in conflicted]
+                    if len(resend) == len(pending) and all(g in pending for g in resend):
+                        for group in resend:  # nothing was decided this round: do not loop forever
+                            errors[group[0]] = "Filed answered neither a result nor an error for these artifacts"
+                        resend = []
+                    pending = resend
         return created, errors
 
     def _still_missing(

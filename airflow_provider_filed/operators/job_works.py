@@ -30,6 +30,9 @@ class CreateJobWorksOperator(FiledBaseOperator):
         path of a ``.csv`` (columns ``name,externalId``), ``.jsonl`` or ``.json`` file.
     :param batch_size: works per request (default: the connection's ``batch_size``, 500).
     :param max_concurrency: requests in flight (default: the connection's ``max_concurrency``, 4).
+    :param read_first: read the job before the first attempt too (retries always do). Off by default:
+        many mapped tasks filling one new job would each read all of it; a clash surfaces as a
+        ``CONFLICT`` and is reconciled the same way.
     :return: JSON-safe ``{connection_job_id, total, created, already_present, job_work_ids}``.
     """
 
@@ -42,9 +45,11 @@ class CreateJobWorksOperator(FiledBaseOperator):
         works: str | Sequence[Any],
         batch_size: int | None = None,
         max_concurrency: int | None = None,
+        read_first: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.read_first = read_first
         self.connection_job_id = connection_job_id
         self.works = works
         self.batch_size = batch_size
@@ -59,7 +64,12 @@ class CreateJobWorksOperator(FiledBaseOperator):
             )
             self.log.info("Creating %s works in connection job %s", f"{len(inputs):,}", self.connection_job_id)
             importer = JobWorksImport(self.hook.client, target, on_progress=self._log_progress)
-            result = importer.run(inputs, batch_size=self.batch_size, max_concurrency=self.max_concurrency)
+            result = importer.run(
+                inputs,
+                batch_size=self.batch_size,
+                max_concurrency=self.max_concurrency,
+                read_first=context["ti"].try_number > 1 or self.read_first,
+            )
         self.log.info(
             "Connection job %s: %s works created, %s already there",
             self.connection_job_id,

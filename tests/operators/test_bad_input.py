@@ -16,6 +16,8 @@ from airflow_provider_filed.operators.job_works import CreateJobWorksOperator
 
 
 class FakeTI:
+    try_number = 1
+
     def xcom_push(self, key: str, value: object) -> None:
         pass
 
