@@ -167,19 +167,25 @@ class TokenCache:
 
 
 def authorized(request: GraphQLRequest, tokens: TokenCache, api_key: str) -> Op[GraphQLResponse]:
-    """Send ``request`` with a valid token: log in on first use, and once more if the token is refused."""
+    """Send ``request`` with a valid token: log in on first use, and once more if the token is refused.
+
+    A token another thread stored meanwhile may be refused too (it can be as old as a long retry):
+    the replay then goes on until a token this call logged in for itself has been tried (3 sends at most).
+    """
     if not request.authenticated:
         return (yield request)
-    for attempt in (1, 2):
+    for send in range(3):
         token = tokens.token
+        relogged = False
         if token is None:
             login = GraphQLRequest(LOGIN_DOCUMENT, {"apiKey": api_key}, "loginViaPersonalApiToken", authenticated=False)
             token = str((yield login).require("loginViaPersonalApiToken")["accessToken"])
             tokens.store(token)
+            relogged = send > 0
         try:
             return (yield request.with_token(token))
         except FiledAuthError as exc:
-            if attempt == 2 or type(exc) is not FiledAuthError:
+            if relogged or send == 2 or type(exc) is not FiledAuthError:
                 raise
             tokens.discard(token)
     raise AssertionError("unreachable")
