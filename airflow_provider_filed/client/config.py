@@ -12,6 +12,8 @@ from airflow_provider_filed.client.retry import RetrySettings
 
 DEFAULT_URL = "https://gateway.filed.com/graphql"
 DEFAULT_SOURCE_PLATFORM = "airflow-provider-filed"
+# Filed caps ``limit`` at 1,000: a larger page comes back clamped, looks short and would end a listing early.
+MAX_PAGE_SIZE = 1000
 
 
 def is_loopback_host(host: str) -> bool:
@@ -36,7 +38,7 @@ class FiledClientConfig(BaseModel):
     connect_timeout: float = Field(default=10.0, gt=0)
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_concurrency: int = Field(default=4, ge=1, le=64)
-    page_size: int = Field(default=1000, ge=1, le=10_000)
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     artifacts_per_request: int = Field(default=500, ge=1, le=10_000)
     allow_insecure_http: bool = False
     retry: RetrySettings = RetrySettings()

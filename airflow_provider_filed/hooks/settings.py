@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from airflow_provider_filed.client import FiledClientConfig, FiledConfigurationError, RetrySettings, StatusSets
-from airflow_provider_filed.client.config import DEFAULT_SOURCE_PLATFORM, DEFAULT_URL, load_config
+from airflow_provider_filed.client.config import DEFAULT_SOURCE_PLATFORM, DEFAULT_URL, MAX_PAGE_SIZE, load_config
 from airflow_provider_filed.client.statuses import DEFAULT_FAILURE_STATUSES, DEFAULT_SUCCESS_STATUSES
 
 DEFAULT_APP_URL = "https://app.filed.com"
@@ -26,7 +26,7 @@ class FiledConnectionExtras(BaseModel):
     timeout: float = Field(default=60.0, gt=0)
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_concurrency: int = Field(default=4, ge=1, le=64)
-    page_size: int = Field(default=1000, ge=1, le=10_000)
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     max_attempts: int = Field(default=6, ge=1, le=50)
     retry_max_total_time: float = Field(default=180.0, gt=0)
     retry_initial_wait: float = Field(default=0.5, ge=0)

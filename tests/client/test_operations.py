@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_filed.client import AsyncFiledClient, FiledClient, operations
+from airflow_provider_filed.client import (
+    AsyncFiledClient,
+    FiledClient,
+    FiledConfigurationError,
+    JobWorksImport,
+    documents,
+    operations,
+)
 from airflow_provider_filed.client.models import (
     ConnectionFilters,
     CreateJobWorkArtifactsInput,
@@ -236,3 +243,27 @@ async def test_async_client_runs_operations(filed_emulator: EmulatorHandle) -> N
         assert sizes == [3, 3, 1]
         assert requests_of(filed_emulator.stats(), "me") - before == 3
     assert filed_emulator.stats()["logins"] == 2  # one per client
+
+
+def test_iter_job_works_reads_past_filed_s_page_cap(filed_emulator: EmulatorHandle) -> None:
+    # Filed caps `limit` at 1,000: a page of 1,000 is full, and the iterator must ask for the next one.
+    with FiledClient(make_config(filed_emulator, page_size=1000)) as client:
+        target = new_job(client, filed_emulator)
+        JobWorksImport(client, target).run(works(1200), batch_size=500)
+        before = requests_of(filed_emulator.stats(), "me")
+        found = list(
+            client.iter_job_works(
+                filed_emulator.workspace_id,
+                filed_emulator.connection_id,
+                JobWorkFilters(connection_job_ids=[target.connection_job_id]),
+                selection=documents.JOB_WORK_EXTERNAL_ID_SELECTION,
+            )
+        )
+    assert len(found) == 1200
+    assert requests_of(filed_emulator.stats(), "me") - before == 2
+
+
+def test_a_page_size_above_filed_s_cap_is_refused(filed_emulator: EmulatorHandle) -> None:
+    # A larger page would come back clamped to 1,000, look short, and silently end the listing.
+    with pytest.raises(FiledConfigurationError, match="page_size"):
+        make_config(filed_emulator, page_size=1500)

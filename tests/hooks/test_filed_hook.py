@@ -279,3 +279,9 @@ def test_provider_info_declares_the_connection_form() -> None:
 def test_the_default_connection_id() -> None:
     assert FiledHook.default_conn_name == "filed_default"
     assert FiledHook().filed_conn_id == "filed_default"
+
+
+def test_a_page_size_above_filed_s_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_conn(monkeypatch, host=None, password="filed-some-api-key-0123456789", extra={"page_size": "1500"})
+    with pytest.raises(FiledConfigurationError, match="extra page_size"):
+        _ = FiledHook(CONN_ID).settings
