@@ -26,7 +26,16 @@ typecheck: env
 pytest: env
 	$(UV) run --frozen pytest
 
-test: lint typecheck pytest
+test: lint typecheck compose-check pytest
+
+compose-check: env
+	$(UV) run --frozen docker-compose -f docker-compose.yaml config -q
+
+demo: env
+	$(UV) run --frozen python scripts/demo.py
+
+airflow: env
+	$(UV) run --frozen python scripts/airflow_standalone.py
 
 clean:
 	rm -rf .venv .airflow .mypy_cache .ruff_cache
