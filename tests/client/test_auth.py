@@ -21,7 +21,7 @@ def test_login_once_then_reuse_the_token(client: FiledClient, filed_emulator: Em
 
 
 def test_an_expired_token_is_replaced_and_the_call_replayed(filed_emulator: EmulatorHandle) -> None:
-    filed_emulator.configure(token_ttl_s=0.2)
+    filed_emulator.configure(token_ttl_s=0.5)
     tokens: list[str] = []
     with FiledClient(make_config(filed_emulator), on_new_token=tokens.append) as client:
         client.me()
