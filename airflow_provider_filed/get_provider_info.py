@@ -66,6 +66,9 @@ def get_provider_info() -> dict[str, Any]:
                     "timeout": _number("Request timeout (s)", "Per HTTP request.", 60, "number"),
                     "batch_size": _number("Batch size", "Works per createJobWorks request (Filed accepts 500).", 500),
                     "max_concurrency": _number("Max concurrent requests", "Bulk requests in flight at once.", 4),
+                    "page_size": _number("Page size", "Job works read per request (Filed caps pages at 1,000).", 1000),
+                    "retry_initial_wait": _number("First retry wait (s)", "Backoff doubles from here.", 0.5, "number"),
+                    "app_url": _text("Filed app URL", "Base of the 'Filed' link.", "https://app.filed.com"),
                     "max_attempts": _number("Retry attempts", "Per request, for 429, 5xx and network errors.", 6),
                     "retry_max_total_time": _number(
                         "Retry budget (s)", "Total time spent retrying one call.", 180, "number"
