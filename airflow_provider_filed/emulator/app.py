@@ -1,0 +1,404 @@
+"""The ASGI app: ``POST /graphql`` with auth, fault injection and stats, plus ``/_emulator/*`` controls.
+
+HTTP statuses: 200 for executed requests (GraphQL errors in the body), 400 for malformed requests,
+parse or validation errors and bad variables, 401 for UNAUTHENTICATED, 429/5xx for injected faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute_sync,
+    parse,
+    validate,
+)
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.errors import (
+    BAD_REQUEST,
+    BAD_USER_INPUT,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL_SERVER_ERROR,
+    UNAUTHENTICATED,
+    ApiError,
+)
+from airflow_provider_filed.emulator.faults import CommitFailure, FaultInjector, FaultPlan, retry_after_header
+from airflow_provider_filed.emulator.models import Session, frozen_clock
+from airflow_provider_filed.emulator.schema import RequestContext, build_schema
+from airflow_provider_filed.emulator.stats import RequestStats
+from airflow_provider_filed.emulator.store import SeedInfo, Store
+
+log = logging.getLogger(__name__)
+
+LOGIN_FIELD = "loginViaPersonalApiToken"
+INVALID_REQUEST = "<invalid>"
+UNKNOWN_OPERATION = "<unknown>"
+DROPPED = "dropped"
+_DOCUMENT_CACHE_SIZE = 512
+_UVICORN_INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
+
+
+def generate_api_key() -> str:
+    """A fresh random API key for a seeded partner."""
+    return f"filed-emulator-{secrets.token_hex(16)}"
+
+
+class _ExpectedDropFilter(logging.Filter):
+    """Silences uvicorn's complaint about a response the emulator cut on purpose (and only those)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    def expect(self) -> None:
+        with self._lock:
+            self._pending += 1
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != _UVICORN_INCOMPLETE_RESPONSE:
+            return True
+        with self._lock:
+            if self._pending <= 0:
+                return True
+            self._pending -= 1
+            return False
+
+
+_drop_filter = _ExpectedDropFilter()
+logging.getLogger("uvicorn.error").addFilter(_drop_filter)
+
+
+class TruncatedResponse(Response):
+    """Headers announcing the full body, half of it, then the connection closes (a "dropped" reply)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        _drop_filter.expect()
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """A parsed and validated query string (cached: graphql-core parsing is the costly part)."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    error_code: str | None
+
+
+class DocumentCache:
+    """A bounded, thread-safe cache of prepared documents keyed by query text."""
+
+    def __init__(self, app_schema: Any, size: int = _DOCUMENT_CACHE_SIZE) -> None:
+        self._schema = app_schema
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: dict[str, PreparedDocument] = {}
+
+    def get(self, query: str) -> PreparedDocument:
+        with self._lock:
+            cached = self._items.get(query)
+        if cached is not None:
+            return cached
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return PreparedDocument(None, (error,), GRAPHQL_PARSE_FAILED)
+        errors = tuple(validate(self._schema, document))
+        prepared = PreparedDocument(document, errors, GRAPHQL_VALIDATION_FAILED if errors else None)
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[query] = prepared
+        return prepared
+
+
+def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the named one, or the only one."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((op for op in operations if op.name and op.name.value == operation_name), None)
+
+
+def root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> list[str]:
+    """Names of the root fields an operation selects, through fragments, without duplicates."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    names: dict[str, None] = {}
+    seen: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                names[selection.name.value] = None
+            elif isinstance(selection, InlineFragmentNode):
+                visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    seen.add(name)
+                    visit(fragments[name].selection_set)
+
+    visit(operation.selection_set)
+    return list(names)
+
+
+def _error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
+
+
+def _format_error(error: GraphQLError, default_code: str) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    extensions = dict(formatted.get("extensions") or {})
+    extensions.setdefault("code", default_code)
+    formatted["extensions"] = extensions
+    return formatted
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """A finished GraphQL request: the response and how it counts in the stats."""
+
+    response: Response
+    names: list[str]
+    label: int | str
+
+
+class EmulatorApp:
+    """One emulated Filed gateway: store, live config, fault dice and stats behind an ASGI app."""
+
+    def __init__(self, api_keys: Sequence[str] | None = None, config: EmulatorConfig | None = None) -> None:
+        self.api_keys = list(api_keys) if api_keys else [generate_api_key()]
+        self.initial_config = (config or EmulatorConfig()).model_copy(deep=True)
+        self.config = self.initial_config.model_copy(deep=True)
+        self.store = Store(self.api_keys)
+        self.request_stats = RequestStats()
+        self.faults = FaultInjector(self.config.seed)
+        self.schema = build_schema()
+        self._documents = DocumentCache(self.schema)
+        self._config_lock = threading.Lock()
+        self.asgi = Starlette(
+            routes=[
+                Route("/graphql", self._graphql, methods=["POST"]),
+                Route("/_emulator/stats", self._stats, methods=["GET"]),
+                Route("/_emulator/config", self._config, methods=["GET", "POST"]),
+                Route("/_emulator/reset", self._reset, methods=["POST"]),
+                Route("/_emulator/seed", self._seed, methods=["GET"]),
+                Route("/_emulator/partners", self._add_partner, methods=["POST"]),
+            ]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+    @property
+    def seed(self) -> SeedInfo:
+        return self.store.seed
+
+    def configure(self, **fields: Any) -> EmulatorConfig:
+        """Merge fields into the live config (validated); a new ``seed`` re-seeds the fault dice."""
+        with self._config_lock:
+            self.config = self.config.merged(fields)
+            if "seed" in fields:
+                self.faults.reseed(self.config.seed)
+            return self.config
+
+    def reset(self) -> SeedInfo:
+        """Seeded data, empty stats and tokens, and the start-time config."""
+        with self._config_lock:
+            self.config = self.initial_config.model_copy(deep=True)
+            self.faults.reseed(self.config.seed)
+        self.request_stats.reset()
+        return self.store.reset()
+
+    def stats(self) -> dict[str, Any]:
+        requests = self.request_stats.snapshot()
+        faults = requests.pop("faults_injected")
+        return {**requests, **self.store.stats(), "faults_injected": faults}
+
+    async def _graphql(self, request: Request) -> Response:
+        outcome = await self._run_graphql(request)
+        self.request_stats.record(outcome.names, outcome.label, request.headers.get("source-platform"))
+        return outcome.response
+
+    async def _run_graphql(self, request: Request) -> _Outcome:
+        config = self.config
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            payload = None
+        query = payload.get("query") if isinstance(payload, dict) else None
+        prepared = self._documents.get(query) if isinstance(query, str) else None
+        operation_name = payload.get("operationName") if isinstance(payload, dict) else None
+        operation = None
+        names = [INVALID_REQUEST]
+        if prepared is not None and prepared.document is not None:
+            operation = select_operation(prepared.document, operation_name)
+            names = root_fields(prepared.document, operation) if operation else [UNKNOWN_OPERATION]
+        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
+        targets = [*names, operation.name.value] if operation is not None and operation.name else names
+
+        plan = self.faults.plan(config, targets)
+        if plan.delay_s > 0:
+            await asyncio.sleep(plan.delay_s)
+        if plan.reject_status is not None:
+            return self._rejected(plan, names)
+
+        variables = payload.get("variables") if isinstance(payload, dict) else None
+        if prepared is None or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
+            failure = _error_body(
+                "expected a JSON object with 'query', optional 'variables' and 'operationName'", BAD_REQUEST
+            )
+            return _Outcome(JSONResponse(failure, status_code=400), names, 400)
+        if prepared.document is None or prepared.errors:
+            errors = [_format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
+            return _Outcome(JSONResponse({"errors": errors}, status_code=400), names, 400)
+
+        body, status = self._execute(request, prepared.document, variables, operation_name, names, config)
+        if status == 200 and is_mutation:
+            cut = self.faults.after_commit(config, targets)
+            if cut is not None:
+                return self._commit_then_fail(cut, body, names)
+        return _Outcome(JSONResponse(body, status_code=status), names, status)
+
+    def _execute(
+        self,
+        request: Request,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        names: list[str],
+        config: EmulatorConfig,
+    ) -> tuple[dict[str, Any], int]:
+        """Authenticate (unless login only) and run the operation; the body and its HTTP status."""
+        with frozen_clock():
+            session: Session | None = None
+            if any(name != LOGIN_FIELD for name in names):
+                try:
+                    session = self.store.authenticate(_bearer_token(request))
+                except ApiError as denied:
+                    return _error_body(denied.message, denied.code), 401
+            result = execute_sync(
+                self.schema,
+                document,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=RequestContext(self.store, config, session),
+            )
+        body: dict[str, Any] = {"data": result.data}
+        if not result.errors:
+            return body, 200
+        for error in result.errors:
+            if not isinstance(error.original_error, ApiError | None):
+                log.warning("resolver failed at %s", error.path, exc_info=error.original_error)
+        before_execution = all(error.path is None for error in result.errors)
+        default_code = BAD_USER_INPUT if before_execution else INTERNAL_SERVER_ERROR
+        body["errors"] = [_format_error(error, default_code) for error in result.errors]
+        if any(error["extensions"]["code"] == UNAUTHENTICATED for error in body["errors"]):
+            return body, 401
+        if result.data is None and before_execution:
+            return body, 400
+        return body, 200
+
+    def _rejected(self, plan: FaultPlan, names: list[str]) -> _Outcome:
+        status = plan.reject_status or 500
+        if status == 429:
+            self.request_stats.fault("rate_limit")
+            body = _error_body("rate limit exceeded", "RATE_LIMITED")
+            headers = {"Retry-After": retry_after_header(self.config.retry_after_s)}
+            return _Outcome(JSONResponse(body, status_code=429, headers=headers), names, 429)
+        self.request_stats.fault("error")
+        body = _error_body(f"injected server error (HTTP {status})", INTERNAL_SERVER_ERROR)
+        return _Outcome(JSONResponse(body, status_code=status), names, status)
+
+    def _commit_then_fail(self, failure: CommitFailure, body: dict[str, Any], names: list[str]) -> _Outcome:
+        self.request_stats.fault("commit_then_fail")
+        if failure.drop:
+            content = json.dumps(body).encode()
+            return _Outcome(TruncatedResponse(content, media_type="application/json"), names, DROPPED)
+        message = f"injected server error after commit (HTTP {failure.status})"
+        return _Outcome(
+            JSONResponse(_error_body(message, INTERNAL_SERVER_ERROR), status_code=failure.status), names, failure.status
+        )
+
+    async def _admin_delay(self, request: Request) -> None:
+        plan = self.faults.plan(self.config, [request.url.path], admin=True)
+        if plan.delay_s > 0:
+            await asyncio.sleep(plan.delay_s)
+
+    async def _stats(self, request: Request) -> Response:
+        await self._admin_delay(request)
+        return JSONResponse(self.stats())
+
+    async def _config(self, request: Request) -> Response:
+        await self._admin_delay(request)
+        if request.method == "POST":
+            try:
+                patch = json.loads(await request.body() or b"{}")
+            except ValueError:
+                patch = None
+            if not isinstance(patch, dict):
+                return JSONResponse({"error": "expected a JSON object of EmulatorConfig fields"}, status_code=400)
+            try:
+                self.configure(**patch)
+            except ValidationError as error:
+                details = json.loads(error.json(include_url=False))
+                return JSONResponse({"error": "invalid config", "details": details}, status_code=400)
+        return JSONResponse(self.config.model_dump(mode="json"))
+
+    async def _reset(self, request: Request) -> Response:
+        await self._admin_delay(request)
+        return JSONResponse(self.reset().as_dict())
+
+    async def _seed(self, request: Request) -> Response:
+        await self._admin_delay(request)
+        return JSONResponse(self.seed.as_dict())
+
+    async def _add_partner(self, request: Request) -> Response:
+        await self._admin_delay(request)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("api_key"), str | None):
+            return JSONResponse({"error": "expected {'api_key': optional string}"}, status_code=400)
+        try:
+            info = self.store.add_partner(body.get("api_key"))
+        except ApiError as error:
+            return JSONResponse({"error": error.message}, status_code=400)
+        return JSONResponse(info.as_dict())
+
+
+def create_app(api_keys: Sequence[str] | None = None, config: EmulatorConfig | None = None) -> EmulatorApp:
+    """An emulator seeded with ``api_keys`` (one generated key if none) and ``config``."""
+    return EmulatorApp(api_keys=api_keys, config=config)

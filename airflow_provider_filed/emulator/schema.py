@@ -1,0 +1,195 @@
+"""The executable schema: ``schema.graphql`` bound to thin resolvers over the store.
+
+Only root fields, list fields with arguments and scalars have resolvers; everything else is read
+from the records by graphql-core's default resolver, which keeps large pages cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ariadne import MutationType, ObjectType, QueryType, ScalarType, load_schema_from_path, make_executable_schema
+from graphql import GraphQLResolveInfo, GraphQLSchema
+
+from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.errors import UNAUTHENTICATED, ApiError
+from airflow_provider_filed.emulator.models import (
+    ConnectionJob,
+    JobArtifact,
+    JobWork,
+    Me,
+    ProviderConnection,
+    Session,
+    User,
+    Workspace,
+)
+from airflow_provider_filed.emulator.paging import Page, page_from_args
+from airflow_provider_filed.emulator.store import Store
+
+SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """What resolvers see as ``info.context``: the store, the live config and the caller's session."""
+
+    store: Store
+    config: EmulatorConfig
+    session: Session | None
+
+    @property
+    def partner_session(self) -> Session:
+        if self.session is None:
+            raise ApiError(UNAUTHENTICATED, "missing bearer access token")
+        return self.session
+
+    def page(self, args: dict[str, Any]) -> Page:
+        return page_from_args(
+            args.get("offset"),
+            args.get("limit"),
+            args.get("sortBy"),
+            default_limit=self.config.default_limit,
+            max_limit=self.config.max_limit,
+        )
+
+
+def _ctx(info: GraphQLResolveInfo) -> RequestContext:
+    context: RequestContext = info.context
+    return context
+
+
+@functools.lru_cache(maxsize=8192)
+def serialize_date(value: float) -> str:
+    """Epoch seconds as ISO-8601 UTC with milliseconds and ``Z``, e.g. 2024-01-15T10:35:00.000Z."""
+    whole = int(value)
+    millis = int((value - whole) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+
+
+def parse_date(value: Any) -> float:
+    """An ISO-8601 string (``Z`` or offset) as epoch seconds."""
+    if not isinstance(value, str):
+        raise ValueError("Date must be an ISO-8601 string")
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+date_scalar = ScalarType("Date", serializer=serialize_date, value_parser=parse_date)
+query = QueryType()
+mutation = MutationType()
+me_type = ObjectType("Me")
+workspace_type = ObjectType("Workspace")
+connection_type = ObjectType("ProviderConnection")
+
+
+@query.field("me")
+def resolve_me(_: None, info: GraphQLResolveInfo) -> Me:
+    return Store.me(_ctx(info).partner_session)
+
+
+@me_type.field("workspaces")
+def resolve_workspaces(me: Me, info: GraphQLResolveInfo, filters: dict[str, Any] | None = None) -> list[Workspace]:
+    return _ctx(info).store.workspaces(me.partner, (filters or {}).get("ids"))
+
+
+@workspace_type.field("connections")
+def resolve_connections(workspace: Workspace, info: GraphQLResolveInfo, **args: Any) -> list[ProviderConnection]:
+    ctx = _ctx(info)
+    return ctx.store.list_connections(workspace, args.get("filters"), ctx.page(args))
+
+
+@connection_type.field("jobWorks")
+def resolve_job_works(connection: ProviderConnection, info: GraphQLResolveInfo, **args: Any) -> list[JobWork]:
+    ctx = _ctx(info)
+    return ctx.store.list_job_works(connection, args.get("filters"), ctx.page(args))
+
+
+@mutation.field("loginViaPersonalApiToken")
+def resolve_login(_: None, info: GraphQLResolveInfo, token: str) -> dict[str, str]:
+    ctx = _ctx(info)
+    return {"accessToken": ctx.store.login(token, ctx.config.token_ttl_s)}
+
+
+@mutation.field("createWorkspace")
+def resolve_create_workspace(_: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> Workspace:
+    ctx = _ctx(info)
+    return ctx.store.create_workspace(
+        ctx.partner_session.partner, input["displayName"], input.get("metadata"), input.get("firmSize")
+    )
+
+
+@mutation.field("addUsersToTheWorkspace")
+def resolve_add_users(_: None, info: GraphQLResolveInfo, workspaceId: str, userEmails: list[str]) -> list[User]:
+    ctx = _ctx(info)
+    return ctx.store.add_users(ctx.partner_session.partner, workspaceId, userEmails)
+
+
+@mutation.field("startProviderConnection")
+def resolve_start_connection(
+    _: None, info: GraphQLResolveInfo, workspaceId: str, providerKey: str, inputs: Any = None
+) -> ProviderConnection:
+    ctx = _ctx(info)
+    return ctx.store.start_connection(ctx.partner_session.partner, workspaceId, providerKey, inputs)
+
+
+@mutation.field("collectProviderConnection")
+def resolve_collect_connection(
+    _: None, info: GraphQLResolveInfo, connectionId: str, inputs: Any = None
+) -> ProviderConnection:
+    ctx = _ctx(info)
+    return ctx.store.collect_connection(ctx.partner_session.partner, connectionId, inputs)
+
+
+@mutation.field("createConnectionJob")
+def resolve_create_job(_: None, info: GraphQLResolveInfo, connectionId: str, jobName: str) -> ConnectionJob:
+    ctx = _ctx(info)
+    return ctx.store.create_job(ctx.partner_session.partner, connectionId, jobName)
+
+
+@mutation.field("createJobWorks")
+def resolve_create_job_works(
+    _: None, info: GraphQLResolveInfo, connectionJobId: str, inputs: list[dict[str, Any]]
+) -> list[JobWork]:
+    ctx = _ctx(info)
+    return ctx.store.create_job_works(
+        ctx.partner_session.partner, connectionJobId, inputs, ctx.config.max_inputs_per_request
+    )
+
+
+@mutation.field("createJobWorkArtifacts")
+def resolve_create_job_work_artifacts(
+    _: None, info: GraphQLResolveInfo, jobWorkId: str, inputs: list[dict[str, Any]]
+) -> list[JobArtifact]:
+    ctx = _ctx(info)
+    return ctx.store.create_job_work_artifacts(
+        ctx.partner_session.partner, jobWorkId, inputs, ctx.config.max_inputs_per_request
+    )
+
+
+@mutation.field("triggerConnectionJob")
+def resolve_trigger(_: None, info: GraphQLResolveInfo, connectionJobId: str) -> ConnectionJob:
+    ctx = _ctx(info)
+    return ctx.store.trigger_job(
+        ctx.partner_session.partner,
+        connectionJobId,
+        ctx.config.processing_time_s,
+        ctx.config.artifact_failure_pattern,
+    )
+
+
+@functools.cache
+def build_schema() -> GraphQLSchema:
+    """Load ``schema.graphql`` and bind the resolvers (built once per process)."""
+    return make_executable_schema(
+        load_schema_from_path(str(SCHEMA_PATH)),
+        query,
+        mutation,
+        me_type,
+        workspace_type,
+        connection_type,
+        date_scalar,
+    )
