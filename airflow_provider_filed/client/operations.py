@@ -134,8 +134,12 @@ def create_job_work_artifacts(job_work_id: str, inputs: Sequence[CreateJobWorkAr
 def trigger_connection_job(
     connection_job_id: str, document: str = documents.TRIGGER_CONNECTION_JOB
 ) -> Op[ConnectionJob]:
-    """Start the import. ``document`` is replaceable: it must take ``$connectionJobId`` and return one root field."""
-    response = yield _call(document, {"connectionJobId": connection_job_id}, "triggerConnectionJob", idempotent=False)
+    """Start the import. ``document`` is replaceable: it must take ``$connectionJobId`` and return one root field.
+
+    Safe to re-send after a lost answer: Filed refuses a second trigger ("already triggered"), which
+    ``TriggerConnectionJobOperator`` treats as done.
+    """
+    response = yield _call(document, {"connectionJobId": connection_job_id}, "triggerConnectionJob", idempotent=True)
     error = response.first_error()
     if error is not None:
         raise error
