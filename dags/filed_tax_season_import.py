@@ -71,6 +71,16 @@ def _resolve(path: str) -> Path:
     return candidate if candidate.is_absolute() else DAG_DIR / candidate
 
 
+def _prefixed(prefix: str, value: str | None) -> str | None:
+    """``prefix + value``; an empty or missing value stays so, for validation to report it."""
+    return f"{prefix}{value}" if value else value
+
+
+def _present(**fields: str | None) -> dict[str, str]:
+    """The fields that have a value: a missing one is then reported as required, with its row."""
+    return {key: value for key, value in fields.items() if value}
+
+
 def read_clients_and_documents(
     clients_path: str, documents_path: str, *, external_id_prefix: str = ""
 ) -> tuple[list[dict[str, str]], dict[str, list[dict[str, str]]]]:
@@ -86,7 +96,7 @@ def read_clients_and_documents(
     clients_file, documents_file = _resolve(clients_path), _resolve(documents_path)
     rows = load_rows(str(clients_file), required=CLIENT_COLUMNS)
     clients = [
-        {"name": row.get("name"), "externalId": f"{external_id_prefix}{row.get('externalId', '')}"} for row in rows
+        _present(name=row.get("name"), externalId=_prefixed(external_id_prefix, row.get("externalId"))) for row in rows
     ]
     parse_job_works(clients, source=str(clients_file))
 
@@ -94,12 +104,19 @@ def read_clients_and_documents(
     documents: defaultdict[str, list[dict[str, str]]] = defaultdict(list)
     problems: list[InputProblem] = []
     for number, row in enumerate(load_rows(str(documents_file), required=DOCUMENT_COLUMNS), start=1):
-        client_id = f"{external_id_prefix}{row.get('clientExternalId', '')}"
+        client_id = _prefixed(external_id_prefix, row.get("clientExternalId"))
+        if not client_id:
+            problems.append(InputProblem(number, "clientExternalId", "is required"))
+            continue
         if client_id not in known:
             problems.append(InputProblem(number, "clientExternalId", f"no client {client_id!r} in {clients_file.name}"))
             continue
-        document = {key: row[key] for key in ("name", "type", "url") if key in row}
-        document["externalId"] = f"{external_id_prefix}{row.get('externalId', '')}"
+        document = _present(
+            name=row.get("name"),
+            type=row.get("type"),
+            url=row.get("url"),
+            externalId=_prefixed(external_id_prefix, row.get("externalId")),
+        )
         documents[client_id].append(document)
     if problems:
         raise FiledInputError(problems, source=str(documents_file))
