@@ -94,7 +94,7 @@ def test_bad_files_are_refused_with_their_rows(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("airflow_db")
 def test_example_dag_imports_clients_end_to_end(
-    filed_connection: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    filed_connection: EmulatorHandle, airflow_helpers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
@@ -115,3 +115,8 @@ def test_example_dag_imports_clients_end_to_end(
     assert list(stats["artifacts_per_job"].values()) == [60]
     assert list(stats["jobs"].values()) == ["completed"]
     assert stats["duplicate_work_external_ids"] == []
+    report = airflow_helpers.xcom_value(dag_run, "summary")
+    assert report["works_created"] == 30
+    assert report["works_completed"] == 30
+    assert report["works_failed"] == 0
+    assert report["artifacts_created"] == 60
