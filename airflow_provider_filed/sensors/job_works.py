@@ -40,6 +40,7 @@ class JobWorksSensor(BaseSensorOperator):
         "job_work_ids",
         "workspace_id",
         "connection_id",
+        "max_failed",
     )
     operator_extra_links = (FiledWorkspaceLink(),)
     ui_color = "#e8f1ff"
@@ -55,14 +56,15 @@ class JobWorksSensor(BaseSensorOperator):
         success_statuses: Sequence[str] | None = None,
         failure_statuses: Sequence[str] | None = None,
         include_artifacts: bool = False,
-        max_failed: float = 0,
+        max_failed: float | str = 0,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if not connection_job_id and not job_work_ids:
             raise ValueError("JobWorksSensor needs connection_job_id or job_work_ids")
-        allowed_failures(max_failed, 0)
+        if not isinstance(max_failed, str):
+            allowed_failures(max_failed, 0)
         self.connection_job_id = connection_job_id
         self.job_work_ids = job_work_ids
         self.filed_conn_id = filed_conn_id
@@ -77,6 +79,17 @@ class JobWorksSensor(BaseSensorOperator):
     @cached_property
     def hook(self) -> FiledHook:
         return FiledHook(self.filed_conn_id)
+
+    def _max_failed(self) -> float:
+        """``max_failed`` as rendered (a template such as ``{{ params.max_failed }}`` arrives as text)."""
+        try:
+            value = float(self.max_failed)
+            allowed_failures(value, 0)
+        except ValueError as exc:
+            raise AirflowFailException(
+                f"max_failed must be a count or a fraction >= 0, got {self.max_failed!r}"
+            ) from exc
+        return value
 
     def _statuses(self) -> StatusSets:
         defaults = self.hook.settings.statuses
@@ -102,7 +115,7 @@ class JobWorksSensor(BaseSensorOperator):
                 success_statuses=self.success_statuses,
                 failure_statuses=self.failure_statuses,
                 include_artifacts=self.include_artifacts,
-                max_failed=self.max_failed,
+                max_failed=self._max_failed(),
                 poll_interval=self.poke_interval,
             )
         self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
@@ -121,7 +134,7 @@ class JobWorksSensor(BaseSensorOperator):
                 )
             )
         self.log.info("%s", summary.describe())
-        verdict = summary.verdict(self.max_failed)
+        verdict = summary.verdict(self._max_failed())
         if verdict == "failed":
             raise AirflowFailException(f"{summary.failed:,} job works failed:\n{summary.failure_report()}")
         return PokeReturnValue(is_done=verdict == "success", xcom_value=summary.model_dump(mode="json"))

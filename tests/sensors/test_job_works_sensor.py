@@ -74,3 +74,13 @@ def test_success_event_returns_the_summary() -> None:
 def test_any_other_event_fails_the_task(event: object, error: type[Exception]) -> None:
     with pytest.raises(error):
         sensor().execute_complete({}, event)  # type: ignore[arg-type]
+
+
+def test_max_failed_can_be_templated() -> None:
+    assert "max_failed" in JobWorksSensor.template_fields
+    assert sensor(max_failed="0.25")._max_failed() == 0.25
+    assert sensor(max_failed=3)._max_failed() == 3
+    with pytest.raises(AirflowFailException, match="max_failed"):
+        sensor(max_failed="a few")._max_failed()
+    with pytest.raises(ValueError, match="max_failed"):
+        sensor(max_failed=-1)
