@@ -1,0 +1,49 @@
+"""The emulator for the benchmarks, in its own process: ``run_emulator`` served until stdin closes or SIGTERM.
+
+Takes the same flags as ``filed-emulator`` and prints the same JSON line once serving. It goes through
+``airflow_provider_filed.emulator.testing.run_emulator`` (``uvicorn.Server.run``, uvloop when
+installed) rather than the CLI's ``asyncio.run(server.serve())``: with the stdlib event loop and the
+CLI's socket (created with protocol 0) asyncio never sets ``TCP_NODELAY`` on accepted connections,
+and every keep-alive response then stalls ~40 ms (Nagle + delayed ACK) on top of the configured
+latency. ``run.py --emulator cli`` uses the stock CLI instead, to show that cost.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+
+from airflow_provider_filed.emulator.cli import build_parser, config_from_args
+from airflow_provider_filed.emulator.testing import run_emulator
+
+
+def main() -> int:
+    args = build_parser().parse_args()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    with run_emulator(api_keys=args.api_keys, config=config_from_args(args), host=args.host) as handle:
+        line = {
+            "url": handle.url,
+            "base_url": handle.base_url,
+            "api_key": handle.api_key,
+            "api_keys": handle.api_keys,
+            "workspace_id": handle.workspace_id,
+            "workspace_slug": handle.workspace_slug,
+            "connection_id": handle.connection_id,
+        }
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
