@@ -39,3 +39,9 @@ airflow: env
 
 clean:
 	rm -rf .venv .airflow .mypy_cache .ruff_cache
+
+bench: env
+	$(UV) run --frozen python benchmarks/run.py
+
+bench-quick: env
+	$(UV) run --frozen python benchmarks/run.py --quick
