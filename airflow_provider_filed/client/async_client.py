@@ -16,7 +16,7 @@ from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.client.models import JobWork, JobWorkFilters
 from airflow_provider_filed.client.pagination import Pager
 from airflow_provider_filed.client.retry import retry_kwargs
-from airflow_provider_filed.client.sync_client import http_limits, http_timeout
+from airflow_provider_filed.client.sync_client import http_limits, http_timeout, tls_context
 from airflow_provider_filed.client.transport import (
     GraphQLRequest,
     GraphQLResponse,
@@ -54,7 +54,7 @@ class AsyncFiledClient:
     def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
         self.config = config
         self._tokens = TokenCache(on_new_token)
-        self._http = httpx.AsyncClient(timeout=http_timeout(config), limits=http_limits(config))
+        self._http = httpx.AsyncClient(timeout=http_timeout(config), limits=http_limits(config), verify=tls_context())
 
     async def aclose(self) -> None:
         await self._http.aclose()

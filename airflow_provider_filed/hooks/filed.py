@@ -15,6 +15,7 @@ from airflow_provider_filed.client import (
     FiledError,
 )
 from airflow_provider_filed.client.models import ConnectionFilters
+from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.hooks.settings import FiledSettings, settings_from_connection
 
 
@@ -32,7 +33,7 @@ class FiledHook(BaseHook):
     """
 
     conn_name_attr = "filed_conn_id"
-    default_conn_name = "filed_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "filed"
     hook_name = "Filed"
 

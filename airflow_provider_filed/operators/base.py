@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_filed.client import (
+from airflow_provider_filed.client.errors import (
     FiledAuthError,
     FiledConfigurationError,
     FiledConflictError,
@@ -18,8 +18,11 @@ from airflow_provider_filed.client import (
     FiledNotFoundError,
     FiledValidationError,
 )
-from airflow_provider_filed.hooks.filed import FiledHook
+from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.links.filed import FiledWorkspaceLink
+
+if TYPE_CHECKING:
+    from airflow_provider_filed.hooks.filed import FiledHook
 
 CONNECTION_JOB_ID_KEY = "connection_job_id"
 
@@ -53,7 +56,7 @@ class FiledBaseOperator(BaseOperator):
     def __init__(
         self,
         *,
-        filed_conn_id: str = FiledHook.default_conn_name,
+        filed_conn_id: str = DEFAULT_CONN_ID,
         workspace_id: str | None = None,
         connection_id: str | None = None,
         **kwargs: Any,
@@ -65,6 +68,8 @@ class FiledBaseOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> FiledHook:
+        from airflow_provider_filed.hooks.filed import FiledHook
+
         return FiledHook(self.filed_conn_id)
 
     def on_kill(self) -> None:

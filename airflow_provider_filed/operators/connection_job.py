@@ -8,8 +8,8 @@ from typing import Any
 
 from airflow.sdk import Context, Variable
 
-from airflow_provider_filed.client import FiledValidationError
 from airflow_provider_filed.client.documents import TRIGGER_CONNECTION_JOB
+from airflow_provider_filed.client.errors import FiledValidationError
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,

@@ -10,8 +10,7 @@ from typing import Any
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowException
 
-from airflow_provider_filed.client import ArtifactsImport, FiledInputError
-from airflow_provider_filed.client.inputs import parse_artifacts
+from airflow_provider_filed.client.errors import FiledInputError
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,
@@ -53,6 +52,9 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
         self.artifacts = artifacts
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_filed.client.bulk import ArtifactsImport
+        from airflow_provider_filed.client.inputs import parse_artifacts
+
         context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         with fail_fast_on_permanent_errors():
             artifacts = parse_artifacts(load_artifacts(self.artifacts))

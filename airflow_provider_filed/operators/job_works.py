@@ -7,14 +7,11 @@ from typing import Any
 
 from airflow.sdk import Context
 
-from airflow_provider_filed.client import JobWorksImport
-from airflow_provider_filed.client.inputs import parse_job_works
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,
     fail_fast_on_permanent_errors,
 )
-from airflow_provider_filed.operators.sources import load_rows
 
 
 class CreateJobWorksOperator(FiledBaseOperator):
@@ -56,6 +53,10 @@ class CreateJobWorksOperator(FiledBaseOperator):
         self.max_concurrency = max_concurrency
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_filed.client.bulk import JobWorksImport
+        from airflow_provider_filed.client.inputs import parse_job_works
+        from airflow_provider_filed.operators.sources import load_rows
+
         context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         with fail_fast_on_permanent_errors():
             inputs = parse_job_works(load_rows(self.works, required=("name", "externalId")))

@@ -6,17 +6,18 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_filed.client import StatusSets, job_works_progress
-from airflow_provider_filed.client.progress import allowed_failures
-from airflow_provider_filed.hooks.filed import FiledHook
+from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.links.filed import FiledWorkspaceLink
 from airflow_provider_filed.operators.base import CONNECTION_JOB_ID_KEY, fail_fast_on_permanent_errors
-from airflow_provider_filed.triggers.job_works import JobWorksEvent, JobWorksTrigger
+
+if TYPE_CHECKING:
+    from airflow_provider_filed.client.statuses import StatusSets
+    from airflow_provider_filed.hooks.filed import FiledHook
 
 
 class JobWorksSensor(BaseSensorOperator):
@@ -50,7 +51,7 @@ class JobWorksSensor(BaseSensorOperator):
         *,
         connection_job_id: str | None = None,
         job_work_ids: Sequence[str] | None = None,
-        filed_conn_id: str = FiledHook.default_conn_name,
+        filed_conn_id: str = DEFAULT_CONN_ID,
         workspace_id: str | None = None,
         connection_id: str | None = None,
         success_statuses: Sequence[str] | None = None,
@@ -63,8 +64,8 @@ class JobWorksSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         if not connection_job_id and not job_work_ids:
             raise ValueError("JobWorksSensor needs connection_job_id or job_work_ids")
-        if not isinstance(max_failed, str):
-            allowed_failures(max_failed, 0)
+        if not isinstance(max_failed, str) and max_failed < 0:
+            raise ValueError("max_failed must be a count or a fraction >= 0")
         self.connection_job_id = connection_job_id
         self.job_work_ids = job_work_ids
         self.filed_conn_id = filed_conn_id
@@ -78,10 +79,14 @@ class JobWorksSensor(BaseSensorOperator):
 
     @cached_property
     def hook(self) -> FiledHook:
+        from airflow_provider_filed.hooks.filed import FiledHook
+
         return FiledHook(self.filed_conn_id)
 
     def _max_failed(self) -> float:
         """``max_failed`` as rendered (a template such as ``{{ params.max_failed }}`` arrives as text)."""
+        from airflow_provider_filed.client.progress import allowed_failures
+
         try:
             value = float(self.max_failed)
             allowed_failures(value, 0)
@@ -92,6 +97,8 @@ class JobWorksSensor(BaseSensorOperator):
         return value
 
     def _statuses(self) -> StatusSets:
+        from airflow_provider_filed.client.statuses import StatusSets
+
         defaults = self.hook.settings.statuses
         return StatusSets(
             success=frozenset(self.success_statuses or defaults.success),
@@ -103,6 +110,8 @@ class JobWorksSensor(BaseSensorOperator):
             context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         if not self.deferrable:
             return super().execute(context)
+        from airflow_provider_filed.triggers.job_works import JobWorksTrigger
+
         with fail_fast_on_permanent_errors():
             self._statuses()
             trigger = JobWorksTrigger(
@@ -121,6 +130,8 @@ class JobWorksSensor(BaseSensorOperator):
         self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
 
     def poke(self, context: Context) -> PokeReturnValue:
+        from airflow_provider_filed.client.progress import job_works_progress
+
         with fail_fast_on_permanent_errors():
             summary = self.hook.client.run(
                 job_works_progress(
@@ -141,6 +152,8 @@ class JobWorksSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume from the trigger; only the closed set of events is accepted, anything else fails."""
+        from airflow_provider_filed.triggers.job_works import JobWorksEvent
+
         status = event.get("status") if isinstance(event, dict) else None
         message = str(event.get("message", "")) if isinstance(event, dict) else ""
         if status == JobWorksEvent.SUCCESS.value:
