@@ -103,8 +103,27 @@ def run_batches(
 def read_job_works(
     client: FiledClient, target: ConnectionJobTarget, selection: str, ids: Sequence[str] | None = None
 ) -> list[JobWork]:
+    """Every job work of the job (or these ids). After a full first page, the next pages are fetched
+    ``max_concurrency`` at a time: a large job costs a few round trips, not one per page."""
     filters = JobWorkFilters(connection_job_ids=[target.connection_job_id], ids=list(ids) if ids else None)
-    return list(client.iter_job_works(target.workspace_id, target.connection_id, filters, selection=selection))
+    limit, width = client.config.page_size, client.config.max_concurrency
+
+    def page(offset: int) -> list[JobWork]:
+        return client.job_works_page(
+            target.workspace_id, target.connection_id, filters, offset=offset, limit=limit, selection=selection
+        )
+
+    works = page(0)
+    if len(works) < limit:
+        return works
+    offset = limit
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="filed-read") as pool:
+        while True:
+            for batch in pool.map(page, range(offset, offset + width * limit, limit)):
+                works.extend(batch)
+                if len(batch) < limit:
+                    return works
+            offset += width * limit
 
 
 def _external_id(job_work: JobWork) -> str:
