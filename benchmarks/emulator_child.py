@@ -2,10 +2,7 @@
 
 Takes the same flags as ``filed-emulator`` and prints the same JSON line once serving. It goes through
 ``airflow_provider_filed.emulator.testing.run_emulator`` (``uvicorn.Server.run``, uvloop when
-installed) rather than the CLI's ``asyncio.run(server.serve())``: with the stdlib event loop and the
-CLI's socket (created with protocol 0) asyncio never sets ``TCP_NODELAY`` on accepted connections,
-and every keep-alive response then stalls ~40 ms (Nagle + delayed ACK) on top of the configured
-latency. ``run.py --emulator cli`` uses the stock CLI instead, to show that cost.
+installed); ``run.py --emulator cli`` uses the stock CLI instead.
 """
 
 from __future__ import annotations

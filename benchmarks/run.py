@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def findings(reports: list[ScenarioReport]) -> str:
-    """Provider performance issues these numbers point at: where, why, and a proposed fix."""
+    """What these numbers say about the provider's performance: where the time goes, and what is left."""
     by_number = {r.title.split(".")[0]: r.data for r in reports}
     items: list[str] = []
     if "1" in by_number:
@@ -207,13 +207,10 @@ def findings(reports: list[ScenarioReport]) -> str:
         path = data["critical_path_round_trips"][default["name"]]
         pages = default["requests_by_field"].get("me", 0)
         items.append(
-            "**Sequential page reads on the import's critical path** — `client/bulk.py`, "
-            "`ArtifactsImport.run` → `_present` → `read_job_works` → `FiledClient.iter_job_works`: before "
-            f"attaching any artifact it re-reads every job work of the job one page after another ({pages} `jobWorks` "
-            f"reads in this run, with `JobWorksImport.existing`), so the default run has {path} sequential round trips "
-            f"where the floor assumes {default['requests']} ÷ {default['concurrency']}. Proposed fix: when the "
-            "expected count is known (the `JobWorksImport` result holds every client's job work id), fetch the pages "
-            "concurrently (all offsets are known up front) on the same bounded pool; the exactly-once read stays."
+            f"**Reads on the import's critical path**: {pages} `jobWorks` page reads (the exactly-once read "
+            "before attaching artifacts; `client/bulk.py` `read_job_works` fetches pages `max_concurrency` at a "
+            f"time after a full first page). The default run has {path} sequential round trips, where the floor "
+            f"assumes {default['requests']} ÷ {default['concurrency']}."
         )
         items.append(
             f"**The emulator, not the client, bounds the bulk path here**: it spent {fmt_s(default['emulator_cpu_s'])} "
@@ -223,30 +220,14 @@ def findings(reports: list[ScenarioReport]) -> str:
             "higher `max_concurrency` barely helps against the emulator. (Not a provider defect; the real gateway "
             "may parallelise.)"
         )
-    items.append(
-        "**A new TLS context for every client** — `client/sync_client.py` `FiledClient.__init__` and "
-        "`client/async_client.py` build a fresh `httpx.Client`/`AsyncClient`, and httpx loads the CA bundle "
-        "(`SSLContext.load_verify_locations`, ~30-50 ms CPU here) each time, even for `http://` URLs. Every "
-        "reschedule-mode try, every task and every trigger run pays it"
-        + (
-            f" (50 triggers used {by_number['4']['triggerer']['triggerer_cpu_s'] * 1000:,.0f} ms of triggerer CPU "
-            "in scenario 4, much of it here)"
-            if "4" in by_number
-            else ""
-        )
-        + ". Proposed fix: build one `ssl.SSLContext` per process (e.g. `functools.cache` around "
-        "`httpx.create_ssl_context()`) and pass it as `verify=`."
-    )
     if "3" in by_number:
         data = by_number["3"]
         heavy = data.get("heaviest_imports") or []
         items.append(
-            f"**Import cost at DAG parse** ({data['provider_ms']:.0f} ms over `airflow.sdk`, "
-            f"{data['provider_own_ms']:.0f} ms of it the provider's own modules): "
-            "`airflow_provider_filed/client/__init__.py` eagerly imports the sync and async clients, `bulk`, "
-            "`progress` and every pydantic model; `sensors/job_works.py` imports `triggers/job_works.py` (and "
-            "with it `airflow.triggers.base`) at module level even for non-deferrable sensors; `hooks/settings.py` "
-            "builds its pydantic models at import."
+            f"**Import cost at DAG parse**: {data['provider_ms']:.0f} ms over `airflow.sdk` "
+            f"({data['provider_own_ms']:.0f} ms of it the provider's own modules). Operator and sensor modules "
+            "import only `airflow.sdk` at module level; the client (httpx, tenacity, pydantic models), bulk, "
+            "progress and trigger modules load when a task runs (`client/__init__.py` resolves names lazily)."
             + (
                 " Heaviest here: "
                 + ", ".join(f"`{name}` {self_us / 1000:.1f} ms" for name, self_us, _ in heavy[:5])
@@ -254,27 +235,16 @@ def findings(reports: list[ScenarioReport]) -> str:
                 if heavy
                 else ""
             )
-            + " Proposed fix: import the client, bulk, progress and trigger modules inside `execute`/`poke`/"
-            "`execute_complete` (or a PEP 562 `__getattr__` in `client/__init__.py`), so parsing a DAG only "
-            "creates the operator classes."
         )
     if "2" in by_number:
         n = by_number["2"]["job_works"]
         items.append(
             "**An empty last page at exact multiples of 1,000** — `client/progress.py` `job_works_progress` with "
             f"`client/pagination.py` `Pager`: {n:,} works cost {-(-(n + 1) // 1000)} page requests because only a "
-            "short page ends the list. Works cannot be added after the trigger, so the count is fixed once the "
-            "sensor runs: passing the expected count (from the create task's XCom) would let the poke stop at "
-            "it and save that request; a cold poke (every reschedule try) also logs in first."
+            "short page ends the list (the API has no total). Works cannot be added after the trigger, so passing "
+            "the expected count would save that request; a cold poke (every reschedule try) also logs in first. "
+            "Left as is: the contract's end-of-list signal is the short page."
         )
-    items.append(
-        "**Emulator CLI latency artefact** — `emulator/cli.py` `_serve` runs `server.serve()` under "
-        "`asyncio.run` (stdlib loop) on a socket from `emulator/server.py` `bind_socket`, created with "
-        "protocol 0; asyncio only sets `TCP_NODELAY` when `sock.proto == IPPROTO_TCP`, so every response on a "
-        "kept-alive connection waits ~40 ms for the client's delayed ACK. Proposed fix: "
-        "`socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)` in `bind_socket` (measured: 44 ms → 1 ms "
-        "per request at 0 ms latency)."
-    )
     return "## Provider performance findings\n\n" + "\n".join(f"{i}. {text}" for i, text in enumerate(items, 1))
 
 
@@ -334,10 +304,8 @@ def write_results(
             f"{fmt_s(v)} with the {'stock `filed-emulator` CLI' if k == 'cli' else 'benchmark launcher'}"
             for k, v in probes.items()
         )
-        + ". The stock CLI serves with `asyncio.run(server.serve())` on the stdlib event loop and a socket "
-        "created with protocol 0, so asyncio never sets `TCP_NODELAY` on accepted connections; responses then "
-        "wait for the client's delayed ACK (~40 ms) on kept-alive connections. That is an emulator artefact, not "
-        "part of Filed's contract, so the benchmarks use the `run_emulator` path (uvloop sets `TCP_NODELAY`).",
+        + ". The benchmarks run the emulator through `run_emulator` in a subprocess (`benchmarks/emulator_child.py`); "
+        "the stock CLI is probed too, to show both serve at the same per-request cost.",
         "- Sampled contenders (naive loop, gql) are run on a sample of clients and scaled linearly; their rows say so.",
         "- Scenario 3 uses fresh `python -c` processes that import only the standard library before starting "
         "their clocks.",

@@ -140,7 +140,8 @@ def run_provider(emulator: Emulator, n: int, max_concurrency: int | None, label:
         target = ConnectionJobTarget(
             workspace_id=emulator.workspace_id, connection_id=emulator.connection_id, connection_job_id=job_id
         )
-        works = JobWorksImport(client, target).run(parse_job_works(rows))
+        # read_first=False: what CreateJobWorksOperator does on a first attempt into a new job.
+        works = JobWorksImport(client, target).run(parse_job_works(rows), read_first=False)
         attached = ArtifactsImport(client, target).run(parse_artifacts(artifacts))
         client.close()
     assert works.created == n, works
@@ -371,7 +372,7 @@ def run(
             f"{providers[1].wall_s / providers[1].floor_s(latency):.1f}x the floor "
             f"(requests x {latency:g} ms ÷ max_concurrency). Why: (1) the provider's own critical path is "
             f"{critical_path(default)} sequential round trips, {critical_path(default) * latency / 1000 / default.floor_s(latency):.1f}x "
-            f"the floor by itself (sequential page reads); (2) the emulator spent {fmt_s(default.measurement.emulator_cpu_s)} "
+            f"the floor by itself (page reads and each phase's last batch); (2) the emulator spent {fmt_s(default.measurement.emulator_cpu_s)} "
             f"of CPU executing the requests one at a time. Against the larger of those floors "
             f"({fmt_s(effective)}) the default run is {default.wall_s / effective:.1f}x.",
         ),

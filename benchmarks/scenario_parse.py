@@ -4,10 +4,11 @@ Every sample is a fresh ``python -c`` process that imports nothing but the stand
 starts its clock (not even this package), in a private ``AIRFLOW_HOME``. In each child:
 
 1. ``import airflow.sdk`` (timed: the baseline every DAG file pays);
-2. ``import`` the operator, sensor, trigger and hook modules (timed: the provider's cost on top),
-   split in two timers: first the Airflow names those modules import (``BaseOperator``,
-   ``BaseSensorOperator``, ``BaseHook``, ``airflow.triggers.base`` …, which any DAG with a sensor or a
-   deferrable task pays as well), then the provider's own modules;
+2. ``import`` the modules a DAG file imports — the three operator modules and the sensor module —
+   (timed: the provider's cost on top), split in two timers: first the Airflow names those modules
+   import (``BaseOperator``, ``BaseSensorOperator``, ``Variable`` …, which any DAG with a sensor pays
+   as well), then the provider's own modules. Hooks, the client and the trigger load only when a
+   task runs, so they are not part of a parse;
 3. if the example DAG exists: ``DagBag`` of a trivial one-``@task`` DAG (DagBag's own first-use cost,
    which any DAG pays), then ``DagBag(<the example file>)`` — the DAG processor's parse of that single
    file. The four provider modules are already loaded by step 2, so a cold parse of the file costs
@@ -29,17 +30,17 @@ from benchmarks.common import REPO, ScenarioReport, airflow_env, markdown_table,
 
 DAG_FILE = REPO / "dags" / "filed_tax_season_import.py"
 PROVIDER_MODULES = (
+    "airflow_provider_filed.operators.connection_job",
     "airflow_provider_filed.operators.job_works",
+    "airflow_provider_filed.operators.job_work_artifacts",
     "airflow_provider_filed.sensors.job_works",
-    "airflow_provider_filed.triggers.job_works",
-    "airflow_provider_filed.hooks.filed",
 )
 TARGET_MS = 25.0
 #: The Airflow names the provider modules import: any DAG with a sensor, hook or deferrable task needs them too.
 AIRFLOW_PIECES = (
-    "from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, BaseSensorOperator, Context, "
-    "PokeReturnValue, conf\n"
-    "import airflow.sdk.exceptions, airflow.triggers.base"
+    "from airflow.sdk import BaseOperator, BaseOperatorLink, BaseSensorOperator, Context, "
+    "PokeReturnValue, Variable, conf\n"
+    "import airflow.sdk.exceptions"
 )
 
 CHILD = """
@@ -146,14 +147,14 @@ def run(repeats: int, *, importtime: bool = True, dag_file: Path = DAG_FILE) -> 
     rows = [
         ["`import airflow.sdk` (fresh process)", f"{sdk:,.0f} ms", "baseline", f"{repeats}"],
         [
-            "**provider modules on top** (operators.job_works, sensors.job_works, triggers.job_works, hooks.filed)",
+            "**provider modules on top** (operators.connection_job, .job_works, .job_work_artifacts, sensors.job_works)",
             f"**{provider:,.1f} ms**",
             f"+{provider:,.1f} ms over airflow.sdk",
             f"{repeats}",
         ],
         [
-            "… of which Airflow modules they pull in (BaseOperator/BaseSensorOperator/BaseHook names, "
-            "`airflow.sdk.exceptions`, `airflow.triggers.base`)",
+            "… of which Airflow modules they pull in (BaseOperator/BaseSensorOperator/Variable names, "
+            "`airflow.sdk.exceptions`)",
             f"{pieces:,.1f} ms",
             "paid by any DAG with a sensor or a deferrable task",
             f"{repeats}",

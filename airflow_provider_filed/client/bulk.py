@@ -221,7 +221,7 @@ class JobWorksImport:
                     except FiledConflictError as exc:
                         pending = self._resolve_conflict(pending, created, exc)
                         continue
-                    created.update({ext: w.id for ext, w in zip((p.external_id for p in pending), works, strict=True)})
+                    created.update({_external_id(w): w.id for w in works})
                     pending = []
         return created
 
