@@ -51,6 +51,13 @@ class StatusSets(BaseModel):
             raise ValueError(f"statuses both success and failure: {sorted(overlap)}")
         return self
 
+    def overridden(self, success: Iterable[str] | None = None, failure: Iterable[str] | None = None) -> StatusSets:
+        """These sets with a task's own choices: empty ``success`` keeps the default; ``failure=[]`` means none."""
+        return StatusSets(
+            success=frozenset(success or self.success),
+            failure=frozenset(failure if failure is not None else self.failure),
+        )
+
     def outcome(self, status: str | None) -> Outcome:
         value = (status or "").strip().lower()
         if value in self.success:

@@ -97,13 +97,7 @@ class JobWorksSensor(BaseSensorOperator):
         return value
 
     def _statuses(self) -> StatusSets:
-        from airflow_provider_filed.client.statuses import StatusSets
-
-        defaults = self.hook.settings.statuses
-        return StatusSets(
-            success=frozenset(self.success_statuses or defaults.success),
-            failure=frozenset(self.failure_statuses if self.failure_statuses is not None else defaults.failure),
-        )
+        return self.hook.settings.statuses.overridden(self.success_statuses, self.failure_statuses)
 
     def execute(self, context: Context) -> Any:
         if self.connection_job_id:

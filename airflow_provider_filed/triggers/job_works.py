@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_filed.client import StatusSets, job_works_progress
+from airflow_provider_filed.client import job_works_progress
 from airflow_provider_filed.hooks.filed import FiledHook
 
 
@@ -86,12 +86,7 @@ class JobWorksTrigger(BaseTrigger):
     async def _wait(self) -> TriggerEvent:
         hook = FiledHook(self.filed_conn_id)
         settings = await hook.asettings()
-        statuses = StatusSets(
-            success=frozenset(self.success_statuses or settings.statuses.success),
-            failure=frozenset(
-                self.failure_statuses if self.failure_statuses is not None else settings.statuses.failure
-            ),
-        )
+        statuses = settings.statuses.overridden(self.success_statuses, self.failure_statuses)
         async with await hook.get_async_client() as client:
             while True:
                 summary = await client.run(

@@ -46,3 +46,11 @@ def test_overlap_is_rejected() -> None:
 def test_empty_success_is_rejected() -> None:
     with pytest.raises(ValidationError, match="must not be empty"):
         StatusSets(success=" , ")
+
+
+def test_task_overrides_replace_the_connection_sets() -> None:
+    base = StatusSets()
+    assert base.overridden() == base
+    custom = base.overridden(["Done"], ["Broken"])
+    assert (custom.success, custom.failure) == (frozenset({"done"}), frozenset({"broken"}))
+    assert base.overridden(failure=[]).failure == frozenset()
