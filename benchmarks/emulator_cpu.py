@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,7 @@ class InProcess:
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
             elif message["type"] == "http.response.body":
@@ -213,7 +214,7 @@ def one_create(general: bool, repeat: int) -> list[float]:
     samples = []
     for n in range(repeat):
         job_id = new_job(emu, f"single {n}")
-        samples.append(emu.measured(lambda job_id=job_id, n=n: create_works(emu, job_id, f"one{n}", 0, BATCH)))
+        samples.append(emu.measured(functools.partial(create_works, emu, job_id, f"one{n}", 0, BATCH)))
     return samples
 
 
@@ -242,7 +243,7 @@ def pages(general: bool, repeat: int) -> dict[str, list[float]]:
     result: dict[str, list[float]] = {}
     for label, job_id in (("without artifacts", bare), ("with 2 artifacts a work", with_artifacts)):
         result[f"1 page of 1,000, {label}"] = [
-            emu.measured(lambda job_id=job_id: read_pages(emu, job_id, FULL)) for _ in range(repeat)
+            emu.measured(functools.partial(read_pages, emu, job_id, FULL)) for _ in range(repeat)
         ]
     big = new_job(emu, "big")
     for start in range(0, 4 * PAGE, BATCH):
