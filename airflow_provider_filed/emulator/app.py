@@ -21,6 +21,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -114,8 +115,8 @@ class PreparedDocument:
 class DocumentCache:
     """A bounded, thread-safe cache of prepared documents keyed by query text."""
 
-    def __init__(self, app_schema: Any, size: int = _DOCUMENT_CACHE_SIZE) -> None:
-        self._schema = app_schema
+    def __init__(self, app_schema: GraphQLSchema, size: int = _DOCUMENT_CACHE_SIZE) -> None:
+        self.schema = app_schema
         self._size = size
         self._lock = threading.Lock()
         self._items: dict[str, PreparedDocument] = {}
@@ -129,7 +130,7 @@ class DocumentCache:
             document = parse(query)
         except GraphQLError as error:
             return PreparedDocument(None, (error,), GRAPHQL_PARSE_FAILED)
-        errors = tuple(validate(self._schema, document))
+        errors = tuple(validate(self.schema, document))
         prepared = PreparedDocument(document, errors, GRAPHQL_VALIDATION_FAILED if errors else None)
         with self._lock:
             if len(self._items) >= self._size:
@@ -205,7 +206,7 @@ class EmulatorApp:
         self.request_stats = RequestStats()
         self.faults = FaultInjector(self.config.seed)
         self.schema = build_schema()
-        self._documents = DocumentCache(self.schema)
+        self._documents = {True: DocumentCache(self.schema)}
         self._config_lock = threading.Lock()
         self.asgi = Starlette(
             routes=[
@@ -251,14 +252,22 @@ class EmulatorApp:
         self.request_stats.record(outcome.names, outcome.label, request.headers.get("source-platform"))
         return outcome.response
 
+    def _document_cache(self, sort_by_argument: bool) -> DocumentCache:
+        """The prepared documents of one schema variant (a document valid in one may be invalid in the other)."""
+        cache = self._documents.get(sort_by_argument)
+        if cache is None:
+            cache = self._documents.setdefault(sort_by_argument, DocumentCache(build_schema(sort_by_argument)))
+        return cache
+
     async def _run_graphql(self, request: Request) -> _Outcome:
         config = self.config
+        documents = self._document_cache(config.sort_by_argument)
         try:
             payload = json.loads(await request.body())
         except ValueError:
             payload = None
         query = payload.get("query") if isinstance(payload, dict) else None
-        prepared = self._documents.get(query) if isinstance(query, str) else None
+        prepared = documents.get(query) if isinstance(query, str) else None
         operation_name = payload.get("operationName") if isinstance(payload, dict) else None
         operation = None
         names = [INVALID_REQUEST]
@@ -284,7 +293,7 @@ class EmulatorApp:
             errors = [_format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
             return _Outcome(JSONResponse({"errors": errors}, status_code=400), names, 400)
 
-        body, status = self._execute(request, prepared.document, variables, operation_name, names, config)
+        body, status = self._execute(request, documents, prepared.document, variables, operation_name, names, config)
         if status == 200 and is_mutation:
             cut = self.faults.after_commit(config, targets)
             if cut is not None:
@@ -294,6 +303,7 @@ class EmulatorApp:
     def _execute(
         self,
         request: Request,
+        documents: DocumentCache,
         document: DocumentNode,
         variables: dict[str, Any] | None,
         operation_name: str | None,
@@ -309,7 +319,7 @@ class EmulatorApp:
                 except ApiError as denied:
                     return _error_body(denied.message, denied.code), 401
             result = execute_sync(
-                self.schema,
+                documents.schema,
                 document,
                 variable_values=variables,
                 operation_name=operation_name,

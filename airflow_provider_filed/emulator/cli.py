@@ -30,7 +30,14 @@ _CONFIG_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("--max-inputs-per-request", int, "most inputs per create request"),
     ("--default-limit", int, "page size when 'limit' is omitted"),
     ("--max-limit", int, "larger limits are clamped to this"),
+    ("--page-cap", int, "silent cap on every page, whatever 'limit' asked"),
+    ("--status-case", str, "case of returned statuses: lower, upper or title"),
     ("--seed", int, "seed of the fault dice"),
+)
+
+_SWITCHES: tuple[tuple[str, str, bool, str], ...] = (
+    ("--lenient-duplicates", "lenient_duplicates", True, "accept a reused externalId (no CONFLICT)"),
+    ("--no-sort-by-argument", "sort_by_argument", False, "serve a schema without the sortBy argument"),
 )
 
 
@@ -49,12 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for flag, kind, text in _CONFIG_FLAGS:
         parser.add_argument(flag, type=kind, default=None, help=text)
+    for flag, field, value, text in _SWITCHES:
+        parser.add_argument(flag, dest=field, action="store_const", const=value, default=None, help=text)
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     """An EmulatorConfig from the flags actually given; the rest keep their defaults."""
     names = [flag[2:].replace("-", "_") for flag, _, _ in _CONFIG_FLAGS] + ["fault_operations"]
+    names += [field for _, field, _, _ in _SWITCHES]
     given: dict[str, Any] = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     return EmulatorConfig(**given)
 

@@ -41,6 +41,19 @@ class EmulatorConfig(BaseModel):
     max_inputs_per_request: int = Field(default=500, ge=1, description="Most inputs per create request.")
     default_limit: int = Field(default=100, ge=0, description="Page size when 'limit' is omitted.")
     max_limit: int = Field(default=1000, ge=1, description="Larger 'limit' values are clamped to this.")
+    page_cap: int | None = Field(
+        default=None, ge=1, description="A silent gateway cap: no page holds more items, whatever 'limit' asked."
+    )
+    lenient_duplicates: bool = Field(
+        default=False, description="Do not enforce externalId uniqueness: a reused one creates another record."
+    )
+    sort_by_argument: bool = Field(
+        default=True, description="Serve the 'sortBy' argument of jobWorks and connections; false: a schema without it."
+    )
+    status_case: Literal["lower", "upper", "title"] = Field(
+        default="lower",
+        description="The case of every status string the API returns (completed, COMPLETED, Completed).",
+    )
     fault_operations: list[str] | None = Field(
         default=None, description="If set, faults apply only to these root field or operation names."
     )

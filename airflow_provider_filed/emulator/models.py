@@ -33,6 +33,8 @@ CONNECTION_DISCONNECTED = "disconnected"
 
 UPLOADED_URL_PREFIX = "https://files.filed.emulator/"
 
+STATUS_CASES = {"lower": str.lower, "upper": str.upper, "title": str.title}
+
 PHASE_PENDING = 0
 PHASE_RUNNING = 1
 PHASE_DONE = 2
@@ -44,6 +46,11 @@ def now() -> float:
     """The current epoch time, frozen for the duration of a request so one response is consistent."""
     frozen = _request_time.get()
     return time.time() if frozen is None else frozen
+
+
+def cased(status: str, case: str) -> str:
+    """A status string as the API returns it under ``EmulatorConfig.status_case``."""
+    return STATUS_CASES[case](status)
 
 
 @contextmanager

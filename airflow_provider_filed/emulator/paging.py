@@ -41,8 +41,9 @@ def page_from_args(
     *,
     default_limit: int,
     max_limit: int,
+    page_cap: int | None = None,
 ) -> Page:
-    """Validate paging arguments; a ``limit`` above ``max_limit`` is clamped, not refused."""
+    """Validate paging arguments; a ``limit`` above ``max_limit`` (or the silent ``page_cap``) is clamped."""
     start = 0 if offset is None else offset
     if start < 0:
         raise bad_input(f"offset must be >= 0, got {start}")
@@ -55,7 +56,8 @@ def page_from_args(
         if field not in SORT_FIELDS:
             raise bad_input(f"cannot sort by {field!r}; sortable fields: {', '.join(SORT_FIELDS)}", field=field)
         descending = sort_by.get("direction") == "DESC"
-    return Page(offset=start, limit=min(size, max_limit), field=field, descending=descending)
+    cap = max_limit if page_cap is None else min(max_limit, page_cap)
+    return Page(offset=start, limit=min(size, cap), field=field, descending=descending)
 
 
 def window(items: Sequence[T], page: Page) -> list[T]:

@@ -13,8 +13,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ariadne import MutationType, ObjectType, QueryType, ScalarType, load_schema_from_path, make_executable_schema
-from graphql import GraphQLResolveInfo, GraphQLSchema
+from ariadne import MutationType, ObjectType, QueryType, ScalarType, make_executable_schema
+from graphql import (
+    REMOVE,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InputValueDefinitionNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.errors import UNAUTHENTICATED, ApiError
@@ -27,11 +36,15 @@ from airflow_provider_filed.emulator.models import (
     Session,
     User,
     Workspace,
+    cased,
 )
 from airflow_provider_filed.emulator.paging import Page, page_from_args
 from airflow_provider_filed.emulator.store import Store
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
+SORT_BY_ARGUMENT = "sortBy"
+SORT_BY_FIELDS = frozenset({("Workspace", "connections"), ("ProviderConnection", "jobWorks")})
+STATUS_TYPES = ("ConnectionJob", "Work", "WorkArtifact", "ProviderConnection")
 
 
 @dataclass(slots=True)
@@ -55,6 +68,7 @@ class RequestContext:
             args.get("sortBy"),
             default_limit=self.config.default_limit,
             max_limit=self.config.max_limit,
+            page_cap=self.config.page_cap,
         )
 
 
@@ -84,6 +98,15 @@ mutation = MutationType()
 me_type = ObjectType("Me")
 workspace_type = ObjectType("Workspace")
 connection_type = ObjectType("ProviderConnection")
+status_types = [connection_type, *(ObjectType(name) for name in STATUS_TYPES if name != "ProviderConnection")]
+
+
+def resolve_status(record: Any, info: GraphQLResolveInfo) -> str:
+    return cased(record.status, _ctx(info).config.status_case)
+
+
+for status_type in status_types:
+    status_type.set_field("status", resolve_status)
 
 
 @query.field("me")
@@ -156,7 +179,12 @@ def resolve_create_job_works(
 ) -> list[JobWork]:
     ctx = _ctx(info)
     return ctx.store.create_job_works(
-        ctx.partner_session.partner, connectionJobId, inputs, ctx.config.max_inputs_per_request
+        ctx.partner_session.partner,
+        connectionJobId,
+        inputs,
+        ctx.config.max_inputs_per_request,
+        lenient=ctx.config.lenient_duplicates,
+        status_case=ctx.config.status_case,
     )
 
 
@@ -166,7 +194,12 @@ def resolve_create_job_work_artifacts(
 ) -> list[JobArtifact]:
     ctx = _ctx(info)
     return ctx.store.create_job_work_artifacts(
-        ctx.partner_session.partner, jobWorkId, inputs, ctx.config.max_inputs_per_request
+        ctx.partner_session.partner,
+        jobWorkId,
+        inputs,
+        ctx.config.max_inputs_per_request,
+        lenient=ctx.config.lenient_duplicates,
+        status_case=ctx.config.status_case,
     )
 
 
@@ -178,18 +211,38 @@ def resolve_trigger(_: None, info: GraphQLResolveInfo, connectionJobId: str) -> 
         connectionJobId,
         ctx.config.processing_time_s,
         ctx.config.artifact_failure_pattern,
+        status_case=ctx.config.status_case,
     )
 
 
+class _DropSortBy(Visitor):
+    """Removes the ``sortBy`` argument of the fields in ``SORT_BY_FIELDS`` from a schema AST."""
+
+    def enter_input_value_definition(
+        self, node: InputValueDefinitionNode, key: Any, parent: Any, path: Any, ancestors: list[Any]
+    ) -> Any:
+        if node.name.value != SORT_BY_ARGUMENT or len(ancestors) < 3:
+            return None
+        field, owner = ancestors[-1], ancestors[-3]
+        return REMOVE if (owner.name.value, field.name.value) in SORT_BY_FIELDS else None
+
+
 @functools.cache
-def build_schema() -> GraphQLSchema:
-    """Load ``schema.graphql`` and bind the resolvers (built once per process)."""
+def schema_sdl(sort_by_argument: bool = True) -> str:
+    """``schema.graphql``, or the same contract without ``sortBy`` where a gateway might not know it."""
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    return text if sort_by_argument else print_ast(visit(parse(text), _DropSortBy()))
+
+
+@functools.cache
+def build_schema(sort_by_argument: bool = True) -> GraphQLSchema:
+    """Bind the resolvers to ``schema_sdl(sort_by_argument)`` (built once per variant and process)."""
     return make_executable_schema(
-        load_schema_from_path(str(SCHEMA_PATH)),
+        schema_sdl(sort_by_argument),
         query,
         mutation,
         me_type,
         workspace_type,
-        connection_type,
+        *status_types,
         date_scalar,
     )

@@ -37,6 +37,7 @@ from airflow_provider_filed.emulator.models import (
     Work,
     WorkArtifact,
     Workspace,
+    cased,
     now,
 )
 from airflow_provider_filed.emulator.paging import Page, in_creation_order, window
@@ -96,6 +97,11 @@ def slugify(text: str) -> str:
 def _listed(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:_MESSAGE_ID_LIMIT])
     return shown + (f" (and {len(ids) - _MESSAGE_ID_LIMIT} more)" if len(ids) > _MESSAGE_ID_LIMIT else "")
+
+
+def _repeated(external_ids: Iterable[str]) -> list[str]:
+    """The ids that occur more than once, in order of first occurrence."""
+    return [external_id for external_id, n in Counter(external_ids).items() if n > 1]
 
 
 def _required_text(value: Any, what: str) -> str:
@@ -288,12 +294,13 @@ class Store:
         return job
 
     @staticmethod
-    def _require_pending(job: ConnectionJob) -> None:
+    def _require_pending(job: ConnectionJob, status_case: str) -> None:
         if job.phase(now()) != PHASE_PENDING:
+            status = cased(job.status, status_case)
             raise bad_input(
-                f"connection job {job.id} has status {job.status!r}: this status no longer accepts works",
+                f"connection job {job.id} has status {status!r}: this status no longer accepts works",
                 connectionJobId=job.id,
-                status=job.status,
+                status=status,
             )
 
     def workspaces(self, partner: Partner, ids: Sequence[str] | None) -> list[Workspace]:
@@ -445,16 +452,25 @@ class Store:
                 _required_text(item.get(name), f"inputs[{index}].{name}")
 
     def create_job_works(
-        self, partner: Partner, job_id: str, inputs: Sequence[Mapping[str, Any]], max_inputs: int
+        self,
+        partner: Partner,
+        job_id: str,
+        inputs: Sequence[Mapping[str, Any]],
+        max_inputs: int,
+        *,
+        lenient: bool = False,
+        status_case: str = "lower",
     ) -> list[JobWork]:
-        """Create one work per input, all or nothing; an externalId is unique within the connection."""
+        """Create one work per input, all or nothing; an externalId is unique within the connection unless lenient."""
         with self._lock:
             job = self._job_for(partner, job_id)
-            self._require_pending(job)
+            self._require_pending(job, status_case)
             self._check_inputs(inputs, max_inputs, ("name", "externalId"))
             connection = self._connections[job.connectionId]
-            conflicts, attempts = self._duplicates(
-                (item["externalId"] for item in inputs), connection.work_external_ids
+            conflicts, attempts = (
+                ([], 0)
+                if lenient
+                else self._duplicates((item["externalId"] for item in inputs), connection.work_external_ids)
             )
             if conflicts:
                 self.duplicate_works_rejected += attempts
@@ -501,18 +517,27 @@ class Store:
         return list(offending), attempts
 
     def create_job_work_artifacts(
-        self, partner: Partner, job_work_id: str, inputs: Sequence[Mapping[str, Any]], max_inputs: int
+        self,
+        partner: Partner,
+        job_work_id: str,
+        inputs: Sequence[Mapping[str, Any]],
+        max_inputs: int,
+        *,
+        lenient: bool = False,
+        status_case: str = "lower",
     ) -> list[JobArtifact]:
-        """Attach artifacts to a job work, all or nothing; an externalId is unique within the job work."""
+        """Attach artifacts to a job work, all or nothing; an externalId is unique within the job work unless lenient."""
         with self._lock:
             job_work = self._job_works.get(job_work_id)
             if job_work is None or job_work.job.partnerId != partner.id:
                 raise not_found("job work", job_work_id)
             job = job_work.job
-            self._require_pending(job)
+            self._require_pending(job, status_case)
             self._check_inputs(inputs, max_inputs, ("name", "type", "externalId"))
-            conflicts, attempts = self._duplicates(
-                (item["externalId"] for item in inputs), job_work.artifact_external_ids
+            conflicts, attempts = (
+                ([], 0)
+                if lenient
+                else self._duplicates((item["externalId"] for item in inputs), job_work.artifact_external_ids)
             )
             if conflicts:
                 self.duplicate_artifacts_rejected += attempts
@@ -555,17 +580,24 @@ class Store:
             return result
 
     def trigger_job(
-        self, partner: Partner, job_id: str, processing_time_s: float, failure_pattern: str
+        self,
+        partner: Partner,
+        job_id: str,
+        processing_time_s: float,
+        failure_pattern: str,
+        *,
+        status_case: str = "lower",
     ) -> ConnectionJob:
         """Start processing: outcomes are decided now, statuses follow the clock on every read."""
         pattern = re.compile(failure_pattern)
         with self._lock:
             job = self._job_for(partner, job_id)
             if job.phase(now()) != PHASE_PENDING:
+                status = cased(job.status, status_case)
                 raise bad_input(
-                    f"connection job {job.id} was already triggered (status {job.status!r})",
+                    f"connection job {job.id} was already triggered (status {status!r})",
                     connectionJobId=job.id,
-                    status=job.status,
+                    status=status,
                 )
             for job_work in job.job_works:
                 failed = False
@@ -618,21 +650,38 @@ class Store:
                     items = [jw for jw in items if jw.workId in wanted_works]
             return window(items, page)
 
+    def _duplicate_stats(self) -> dict[str, Any]:
+        """externalIds held more than once: works per connection and per job, artifacts per job work."""
+        by_connection: list[str] = []
+        by_job: dict[str, list[str]] = {}
+        artifacts: dict[str, list[str]] = {}
+        for connection in self._connections.values():
+            if len(connection.work_external_ids) < len(connection.job_works):
+                by_connection += _repeated(job_work.work.externalId for job_work in connection.job_works)
+                for job in {job_work.job.id: job_work.job for job_work in connection.job_works}.values():
+                    repeated = _repeated(job_work.work.externalId for job_work in job.job_works)
+                    if repeated:
+                        by_job[job.id] = repeated
+            for job_work in connection.job_works:
+                if len(job_work.artifact_external_ids) < len(job_work.jobWorkArtifacts):
+                    artifacts[job_work.id] = _repeated(a.workArtifact.externalId for a in job_work.jobWorkArtifacts)
+        return {
+            "duplicate_work_external_ids": by_connection,
+            "duplicate_work_external_ids_by_job": by_job,
+            "duplicate_artifact_external_ids": artifacts,
+        }
+
     def stats(self) -> dict[str, Any]:
         """Counts derived from the stored data (jobs, works, duplicates) for ``/_emulator/stats``."""
         with self._lock:
             jobs = list(self._jobs.values())
-            duplicates: list[str] = []
-            for connection in self._connections.values():
-                counts = Counter(job_work.work.externalId for job_work in connection.job_works)
-                duplicates.extend(external_id for external_id, n in counts.items() if n > 1)
             return {
                 "works_per_job": {job.id: len(job.job_works) for job in jobs},
                 "artifacts_per_job": {job.id: job.artifact_count for job in jobs},
                 "jobs": {job.id: job.status for job in jobs},
                 "duplicate_external_ids_rejected": self.duplicate_works_rejected,
                 "duplicate_artifact_external_ids_rejected": self.duplicate_artifacts_rejected,
-                "duplicate_work_external_ids": duplicates,
+                **self._duplicate_stats(),
                 "logins": self.logins,
                 "active_tokens": sum(1 for s in self._tokens.values() if s.expires_at > now()),
             }
