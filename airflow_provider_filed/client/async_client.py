@@ -1,26 +1,31 @@
-"""``AsyncFiledClient``: the non-blocking client for triggers. It reads; it is never used to write."""
+"""``AsyncFiledClient``: the non-blocking client for triggers. It reads; it is never used to write.
+
+It drives the same operations as the blocking client. Everything CPU-bound — parsing a response,
+stepping an operation (which tallies its rows) — runs in a worker thread, so a 1,000-row page never
+blocks the triggerer's event loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
 import tenacity
 
-from airflow_provider_filed.client import documents, operations
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import FiledError
-from airflow_provider_filed.client.models import JobWork, JobWorkFilters
-from airflow_provider_filed.client.pagination import Pager
-from airflow_provider_filed.client.retry import retry_kwargs
+from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
 from airflow_provider_filed.client.sync_client import http_limits, http_timeout, tls_context
 from airflow_provider_filed.client.transport import (
+    Fanout,
     GraphQLRequest,
     GraphQLResponse,
     Op,
+    Stepper,
     TokenCache,
     authorized,
     interpret_response,
@@ -33,27 +38,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-async def adrive(op: Op[T], send: Callable[[GraphQLRequest], Awaitable[GraphQLResponse]]) -> T:
-    """``transport.drive`` for coroutines: the same operations, awaited."""
-    try:
-        request = next(op)
-        while True:
-            try:
-                response = await send(request)
-            except FiledError as exc:
-                request = op.throw(exc)
-            else:
-                request = op.send(response)
-    except StopIteration as stop:
-        return stop.value
-
-
 class AsyncFiledClient:
     """Every operation in :mod:`operations` can be awaited through :meth:`run`."""
 
     def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
         self.config = config
         self._tokens = TokenCache(on_new_token)
+        self._login_lock: asyncio.Lock | None = None
         self._http = httpx.AsyncClient(timeout=http_timeout(config), limits=http_limits(config), verify=tls_context())
 
     async def aclose(self) -> None:
@@ -66,17 +57,44 @@ class AsyncFiledClient:
         await self.aclose()
 
     async def run(self, op: Op[T]) -> T:
-        return await adrive(op, self._send)
+        """Drive ``op`` on one retry budget: requests are awaited, each step of the operation runs in a worker thread."""
+        with retry_budget(self.config.retry):
+            return await self._drive(op, self._send)
+
+    async def _drive(self, op: Op[T], send: Callable[[GraphQLRequest], Awaitable[GraphQLResponse]]) -> T:
+        step = await asyncio.to_thread(Stepper, op)
+        while not step.done:
+            ask = step.ask
+            try:
+                if isinstance(ask, Fanout):
+                    answer: GraphQLResponse | tuple[GraphQLResponse, ...] = tuple(
+                        await asyncio.gather(*(send(r) for r in ask))
+                    )
+                else:
+                    answer = await send(ask)  # type: ignore[arg-type]
+            except FiledError as exc:
+                await asyncio.to_thread(step.fail, exc)
+            else:
+                await asyncio.to_thread(step.answer, answer)
+        return step.result  # type: ignore[return-value]
 
     async def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return await adrive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post)
+        return await self._drive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post)
 
     async def _post(self, request: GraphQLRequest) -> GraphQLResponse:
-        async for attempt in tenacity.AsyncRetrying(
-            **retry_kwargs(self.config.retry, allow_maybe_applied=request.idempotent)
-        ):
-            with attempt:
-                return await self._post_once(request)
+        if request.login_after is None:
+            return await self._post_retried(request)
+        if self._login_lock is None:
+            self._login_lock = asyncio.Lock()
+        async with self._login_lock:
+            return self._tokens.fresher_than(request) or self._tokens.remember(await self._post_retried(request))
+
+    async def _post_retried(self, request: GraphQLRequest) -> GraphQLResponse:
+        with retry_budget(self.config.retry) as budget:
+            retrying = retry_kwargs(self.config.retry, budget, allow_maybe_applied=request.idempotent)
+            async for attempt in tenacity.AsyncRetrying(**retrying):
+                with attempt:
+                    return await self._post_once(request)
         raise AssertionError("unreachable")
 
     async def _post_once(self, request: GraphQLRequest) -> GraphQLResponse:
@@ -88,30 +106,6 @@ class AsyncFiledClient:
         except httpx.HTTPError as exc:
             raise transport_error(exc, request.operation) from None
         log.debug("Filed %s: HTTP %d in %.3fs", request.operation, response.status_code, time.monotonic() - started)
-        return interpret_response(request, response.status_code, response.headers, response.content)
-
-    async def iter_job_work_pages(
-        self,
-        workspace_id: str,
-        connection_id: str,
-        filters: JobWorkFilters | None = None,
-        *,
-        selection: str = documents.JOB_WORK_FULL_SELECTION,
-        page_size: int | None = None,
-    ) -> AsyncIterator[list[JobWork]]:
-        """Pages of ``jobWorks``, one in memory, until a short page."""
-        pager = Pager(limit=page_size or self.config.page_size)
-        while True:
-            page = await self.run(
-                operations.job_works_page(
-                    workspace_id,
-                    connection_id,
-                    filters,
-                    offset=pager.offset,
-                    limit=pager.limit,
-                    selection=selection,
-                )
-            )
-            yield page
-            if not pager.advance(len(page)):
-                return
+        return await asyncio.to_thread(
+            interpret_response, request, response.status_code, response.headers, response.content
+        )

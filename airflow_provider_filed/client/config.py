@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from airflow_provider_filed.client.errors import FiledConfigurationError
+from airflow_provider_filed.client.pagination import Paging
 from airflow_provider_filed.client.retry import RetrySettings
 
 DEFAULT_URL = "https://gateway.filed.com/graphql"
 DEFAULT_SOURCE_PLATFORM = "airflow-provider-filed"
-# Filed caps ``limit`` at 1,000: a larger page comes back clamped, looks short and would end a listing early.
+#: The contract's documented cap on ``limit``; listings never rely on it (a short page does not end them).
 MAX_PAGE_SIZE = 1000
 
 
@@ -39,6 +41,8 @@ class FiledClientConfig(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_concurrency: int = Field(default=4, ge=1, le=64)
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    pages_per_request: int = Field(default=8, ge=1, le=50)
+    sort_by: dict[str, Any] | None = None
     artifacts_per_request: int = Field(default=500, ge=1, le=10_000)
     allow_insecure_http: bool = False
     retry: RetrySettings = RetrySettings()
@@ -63,6 +67,15 @@ class FiledClientConfig(BaseModel):
                 "use https://, or set the connection extra allow_insecure_http=true"
             )
         return self
+
+    @property
+    def paging(self) -> Paging:
+        return Paging(
+            page_size=self.page_size,
+            pages_per_request=self.pages_per_request,
+            max_concurrency=self.max_concurrency,
+            sort_by=self.sort_by,
+        )
 
 
 def load_config(**values: object) -> FiledClientConfig:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 CONNECTION_JOB_FIELDS = "id connectionId workspaceId name status createdAt updatedAt"
 CONNECTION_FIELDS = "id workspaceId providerKey status action displayName settings createdAt updatedAt"
 WORKSPACE_FIELDS = "id slug displayName status workspaceType"
@@ -16,17 +18,19 @@ query Me($workspaceIds: [ID!]) {
     % WORKSPACE_FIELDS
 )
 
-CONNECTIONS = (
-    """
-query Connections($workspaceId: ID!, $filters: ConnectionFilters, $limit: Int, $offset: Int, $sortBy: SortBy) {
-  me { workspaces(filters: {ids: [$workspaceId]}) {
-    connections(filters: $filters, limit: $limit, offset: $offset, sortBy: $sortBy) {
-      %s provider { name category }
-    }
-  } }
-}"""
-    % CONNECTION_FIELDS
-)
+
+def connections_query(*, sort_by: bool) -> str:
+    """A ``Connections`` query; ``sortBy`` is declared only when the caller sends one (its shape is undocumented)."""
+    sort_param, sort_arg = (", $sortBy: SortBy", ", sortBy: $sortBy") if sort_by else ("", "")
+    return f"""
+query Connections($workspaceId: ID!, $filters: ConnectionFilters, $limit: Int, $offset: Int{sort_param}) {{
+  me {{ workspaces(filters: {{ids: [$workspaceId]}}) {{
+    connections(filters: $filters, limit: $limit, offset: $offset{sort_arg}) {{
+      {CONNECTION_FIELDS} provider {{ name category }}
+    }}
+  }} }}
+}}"""
+
 
 CREATE_WORKSPACE = (
     """
@@ -80,6 +84,9 @@ mutation CreateJobWorkArtifacts($jobWorkId: ID!, $inputs: [CreateJobWorkArtifact
   }
 }"""
 
+#: Filed's answer (a regex) when a connection job was triggered before: a repeated trigger counts as done.
+ALREADY_TRIGGERED = r"already triggered|no longer accepts works"
+
 TRIGGER_CONNECTION_JOB = (
     """
 mutation TriggerConnectionJob($connectionJobId: ID!) {
@@ -96,30 +103,44 @@ jobWorkArtifacts {
   workArtifact { id externalId createdAt updatedAt workId connectionId name type status uploadedUrl metadata }
 }"""
 
+# Minimal selections, each a subset of the fields Filed's documentation shows.
 JOB_WORK_STATUS_SELECTION = "id work { externalId status }"
 JOB_WORK_ARTIFACT_STATUS_SELECTION = (
+    "id work { externalId status } jobWorkArtifacts { workArtifact { externalId status } }"
+)
+#: What a failure report needs: artifact ``metadata`` (Filed's reason), read for failed works only.
+JOB_WORK_FAILURE_SELECTION = (
     "id work { externalId status } jobWorkArtifacts { workArtifact { externalId status metadata } }"
 )
-JOB_WORK_EXTERNAL_ID_SELECTION = "id workId work { externalId }"
-JOB_WORK_ARTIFACT_IDS_SELECTION = "id workId work { externalId } jobWorkArtifacts { workArtifact { externalId } }"
+JOB_WORK_EXTERNAL_ID_SELECTION = "id connectionJobId work { externalId }"
+JOB_WORK_ARTIFACT_IDS_SELECTION = (
+    "id connectionJobId work { externalId } jobWorkArtifacts { workArtifact { externalId } }"
+)
 
 
-def job_works_query(selection: str) -> str:
-    """A ``GetJobWorks`` query walking me → workspace → connection → jobWorks with ``selection``."""
-    return (
-        """
-query GetJobWorks($workspaceId: ID!, $connectionId: ID!, $filters: JobWorkFilters, $sortBy: SortBy,
-                  $offset: Int, $limit: Int) {
-  me { workspaces(filters: {ids: [$workspaceId]}) {
-    connections(filters: {ids: [$connectionId]}) {
-      jobWorks(filters: $filters, sortBy: $sortBy, offset: $offset, limit: $limit) { %s }
-    }
-  } }
-}"""
-        % selection
+@functools.lru_cache(maxsize=64)
+def job_works_query(selection: str, pages: int = 1, *, sort_by: bool = False) -> str:
+    """A ``GetJobWorks`` query reading ``pages`` pages in one request (aliases ``p0``, ``p1``… at ``$o0``, ``$o1``…).
+
+    Every page shares ``$filters`` and ``$limit``; ``sortBy`` is declared only when the caller sends one.
+    """
+    offsets = "".join(f", $o{i}: Int" for i in range(pages))
+    sort_param, sort_arg = (", $sortBy: SortBy", ", sortBy: $sortBy") if sort_by else ("", "")
+    fields = "\n      ".join(
+        f"p{i}: jobWorks(filters: $filters, offset: $o{i}, limit: $limit{sort_arg}) {{ {selection} }}"
+        for i in range(pages)
     )
+    return f"""
+query GetJobWorks($workspaceId: ID!, $connectionId: ID!, $filters: JobWorkFilters, $limit: Int{offsets}{sort_param}) {{
+  me {{ workspaces(filters: {{ids: [$workspaceId]}}) {{
+    connections(filters: {{ids: [$connectionId]}}) {{
+      {fields}
+    }}
+  }} }}
+}}"""
 
 
+@functools.lru_cache(maxsize=64)
 def aliased_artifacts_mutation(count: int) -> str:
     """One ``CreateJobWorkArtifacts`` document with ``count`` aliased fields ``a0``…: many job works a request."""
     params = ", ".join(f"$j{i}: ID!, $i{i}: [CreateJobWorkArtifactsInput!]!" for i in range(count))

@@ -29,15 +29,18 @@ class FiledError(Exception):
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One bad value in the user's input: where it is (1-based row, field) and why it is refused."""
+    """One bad value in the user's input: where it is (1-based row or file line, field) and why it is refused."""
 
     row: int | None
     field: str | None
     reason: str
+    unit: str = "row"
 
     def __str__(self) -> str:
         where = ", ".join(
-            p for p in (f"row {self.row}" if self.row else "", f"field {self.field!r}" if self.field else "") if p
+            p
+            for p in (f"{self.unit} {self.row}" if self.row else "", f"field {self.field!r}" if self.field else "")
+            if p
         )
         return f"{where}: {self.reason}" if where else self.reason
 
@@ -48,11 +51,12 @@ class FiledInputError(FiledError, ValueError):
     code = "INVALID_INPUT"
     shown = 20
 
-    def __init__(self, problems: Sequence[InputProblem] | str, *, source: str = "input"):
+    def __init__(self, problems: Sequence[InputProblem] | str, *, source: str = "input", total: int | None = None):
         self.problems = [InputProblem(None, None, problems)] if isinstance(problems, str) else list(problems)
+        self.total = max(total or 0, len(self.problems))
         lines = [str(p) for p in self.problems[: self.shown]]
-        if len(self.problems) > self.shown:
-            lines.append(f"... and {len(self.problems) - self.shown} more")
+        if self.total > self.shown:
+            lines.append(f"... and {self.total - self.shown:,} more")
         super().__init__(f"invalid {source}, nothing was sent:\n  " + "\n  ".join(lines))
 
 

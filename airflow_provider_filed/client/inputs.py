@@ -43,15 +43,23 @@ def _normalise_keys(row: Any) -> Any:
     return {("externalId" if k == "external_id" else k): v for k, v in row.items()}
 
 
+def validate_row(model: type[M], row: Any, number: int, *, unit: str = "row") -> tuple[M | None, list[InputProblem]]:
+    """One row as ``model``, or None and its problems (numbered ``number``: a row, or a file's line)."""
+    try:
+        return model.model_validate(_normalise_keys(row)), []
+    except ValidationError as exc:
+        return None, [InputProblem(number, _field_name(model, e["loc"]), _reason(e), unit=unit) for e in exc.errors()]
+
+
 def parse_rows(model: type[M], rows: Iterable[Any], *, first_row: int = 1) -> tuple[list[M], list[InputProblem]]:
     """Validate each row into ``model``; return the good ones and every problem (row numbers from ``first_row``)."""
     parsed: list[M] = []
     problems: list[InputProblem] = []
     for number, row in enumerate(rows, start=first_row):
-        try:
-            parsed.append(model.model_validate(_normalise_keys(row)))
-        except ValidationError as exc:
-            problems.extend(InputProblem(number, _field_name(model, e["loc"]), _reason(e)) for e in exc.errors())
+        item, row_problems = validate_row(model, row, number)
+        if item is not None:
+            parsed.append(item)
+        problems += row_problems
     return parsed, problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,21 +22,24 @@ class FiledModel(BaseModel):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
+def normalise_text(value: str) -> str:
+    """The one normalisation of every text sent to Filed: surrounding spaces dropped, Unicode NFC.
+
+    What validation accepts is exactly what is sent and what later steps match on (a client's
+    ``" c-2 "`` in one file and ``"c-2"`` in another are the same client).
+    """
+    return unicodedata.normalize("NFC", value.strip())
+
+
 class FiledInput(FiledModel):
-    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop."""
+    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop; text normalised."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        extra="forbid",
-        str_strip_whitespace=True,
-    )
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
 
-
-class SortBy(FiledInput):
-    field: Literal["createdAt", "updatedAt", "id"] = "createdAt"
-    direction: Literal["ASC", "DESC"] = "ASC"
+    @field_validator("*", mode="before")
+    @classmethod
+    def _normalise(cls, value: Any) -> Any:
+        return normalise_text(value) if isinstance(value, str) else value
 
 
 class JobWorkFilters(FiledInput):

@@ -8,10 +8,10 @@ from typing import Any
 from airflow_provider_filed.client import documents
 from airflow_provider_filed.client.errors import (
     FiledError,
-    FiledNotFoundError,
     FiledResponseError,
     error_from_graphql,
 )
+from airflow_provider_filed.client.listing import visible_one
 from airflow_provider_filed.client.models import (
     ConnectionFilters,
     ConnectionJob,
@@ -20,14 +20,12 @@ from airflow_provider_filed.client.models import (
     CreateWorkspaceInput,
     JobArtifact,
     JobWork,
-    JobWorkFilters,
     Me,
     ProviderConnection,
-    SortBy,
     User,
     Workspace,
 )
-from airflow_provider_filed.client.transport import LOGIN_DOCUMENT, GraphQLRequest, GraphQLResponse, Op
+from airflow_provider_filed.client.transport import GraphQLRequest, GraphQLResponse, Op
 
 
 def _call(document: str, variables: Mapping[str, Any], operation: str, *, idempotent: bool) -> GraphQLRequest:
@@ -39,12 +37,6 @@ def execute(
 ) -> Op[GraphQLResponse]:
     """Any operation not wrapped here; mutations are not retried once they may have landed."""
     return (yield GraphQLRequest.for_document(document, variables or {}, operation))
-
-
-def login(api_key: str) -> Op[str]:
-    """Exchange the API key for a short-lived access token (the clients do this on their own)."""
-    request = GraphQLRequest(LOGIN_DOCUMENT, {"apiKey": api_key}, "loginViaPersonalApiToken", authenticated=False)
-    return str((yield request).require("loginViaPersonalApiToken")["accessToken"])
 
 
 def me(workspace_ids: Sequence[str] | None = None) -> Op[Me]:
@@ -63,19 +55,21 @@ def connections(
     *,
     limit: int | None = None,
     offset: int = 0,
-    sort_by: SortBy | None = None,
+    sort_by: Mapping[str, Any] | None = None,
 ) -> Op[list[ProviderConnection]]:
-    variables = {
+    variables: dict[str, Any] = {
         "workspaceId": workspace_id,
         "filters": filters.to_graphql() if filters else None,
         "limit": limit,
         "offset": offset,
-        "sortBy": sort_by.to_graphql() if sort_by else None,
     }
-    data = (yield _call(documents.CONNECTIONS, variables, "connections", idempotent=True)).require("me")
+    if sort_by is not None:
+        variables["sortBy"] = dict(sort_by)
+    document = documents.connections_query(sort_by=sort_by is not None)
+    data = (yield _call(document, variables, "connections", idempotent=True)).require("me")
     return [
         ProviderConnection.model_validate(c)
-        for c in _only(data["workspaces"], "workspace", workspace_id)["connections"]
+        for c in visible_one(data["workspaces"], "workspace", workspace_id)["connections"]
     ]
 
 
@@ -145,37 +139,6 @@ def trigger_connection_job(
         raise error
     payload = next(iter((response.data or {}).values()), None)
     return ConnectionJob.model_validate(payload) if isinstance(payload, dict) else ConnectionJob(id=connection_job_id)
-
-
-def job_works_page(
-    workspace_id: str,
-    connection_id: str,
-    filters: JobWorkFilters | None = None,
-    *,
-    offset: int = 0,
-    limit: int = 100,
-    sort_by: SortBy | None = None,
-    selection: str = documents.JOB_WORK_FULL_SELECTION,
-) -> Op[list[JobWork]]:
-    """One page of ``jobWorks`` on a provider connection (spanning its connection jobs unless filtered)."""
-    variables = {
-        "workspaceId": workspace_id,
-        "connectionId": connection_id,
-        "filters": filters.to_graphql() if filters else None,
-        "sortBy": (sort_by or SortBy()).to_graphql(),
-        "offset": offset,
-        "limit": limit,
-    }
-    data = (yield _call(documents.job_works_query(selection), variables, "jobWorks", idempotent=True)).require("me")
-    workspace = _only(data["workspaces"], "workspace", workspace_id)
-    connection = _only(workspace["connections"], "provider connection", connection_id)
-    return [JobWork.model_validate(w) for w in connection["jobWorks"]]
-
-
-def _only(items: list[dict[str, Any]], kind: str, wanted: str) -> dict[str, Any]:
-    if not items:
-        raise FiledNotFoundError(f"{kind} {wanted!r} does not exist or is not visible to this API key")
-    return items[0]
 
 
 def create_job_work_artifacts_aliased(

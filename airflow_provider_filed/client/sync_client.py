@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import ssl
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +17,7 @@ import tenacity
 
 from airflow_provider_filed.client import documents, operations
 from airflow_provider_filed.client.config import FiledClientConfig
+from airflow_provider_filed.client.listing import JobWorksScope, all_job_works
 from airflow_provider_filed.client.models import (
     ConnectionFilters,
     ConnectionJob,
@@ -25,13 +29,12 @@ from airflow_provider_filed.client.models import (
     JobWorkFilters,
     Me,
     ProviderConnection,
-    SortBy,
     User,
     Workspace,
 )
-from airflow_provider_filed.client.pagination import Pager
-from airflow_provider_filed.client.retry import retry_kwargs
+from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
 from airflow_provider_filed.client.transport import (
+    Fanout,
     GraphQLRequest,
     GraphQLResponse,
     Op,
@@ -70,9 +73,14 @@ class FiledClient:
     def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
         self.config = config
         self._tokens = TokenCache(on_new_token)
+        self._login_lock = threading.Lock()
         self._http = httpx.Client(timeout=http_timeout(config), limits=http_limits(config), verify=tls_context())
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()
 
     def __enter__(self) -> FiledClient:
@@ -82,16 +90,33 @@ class FiledClient:
         self.close()
 
     def run(self, op: Op[T]) -> T:
-        """Drive any operation from :mod:`operations` (or your own generator of requests)."""
-        return drive(op, self._send)
+        """Drive any operation from :mod:`operations` (or your own generator of requests), on one retry budget."""
+        with retry_budget(self.config.retry):
+            return drive(op, self._send, self._send_concurrently)
 
     def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return drive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post)
+        return drive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post, _no_fanout)
+
+    def _send_concurrently(self, requests: Fanout) -> tuple[GraphQLResponse, ...]:
+        """Up to ``max_concurrency`` requests in flight; the first error is raised once all have ended."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.config.max_concurrency, thread_name_prefix="filed-read")
+        futures = [self._pool.submit(contextvars.copy_context().run, self._send, r) for r in requests]
+        return tuple(f.result() for f in futures)
 
     def _post(self, request: GraphQLRequest) -> GraphQLResponse:
-        for attempt in tenacity.Retrying(**retry_kwargs(self.config.retry, allow_maybe_applied=request.idempotent)):
-            with attempt:
-                return self._post_once(request)
+        if request.login_after is not None:
+            with self._login_lock:
+                return self._tokens.fresher_than(request) or self._tokens.remember(self._post_retried(request))
+        return self._post_retried(request)
+
+    def _post_retried(self, request: GraphQLRequest) -> GraphQLResponse:
+        with retry_budget(self.config.retry) as budget:
+            retrying = retry_kwargs(self.config.retry, budget, allow_maybe_applied=request.idempotent)
+            for attempt in tenacity.Retrying(**retrying):
+                with attempt:
+                    return self._post_once(request)
         raise AssertionError("unreachable")
 
     def _post_once(self, request: GraphQLRequest) -> GraphQLResponse:
@@ -122,8 +147,9 @@ class FiledClient:
         *,
         limit: int | None = None,
         offset: int = 0,
-        sort_by: SortBy | None = None,
+        sort_by: Mapping[str, Any] | None = None,
     ) -> list[ProviderConnection]:
+        """One page of the workspace's provider connections; ``sort_by`` is sent as given (its shape is Filed's)."""
         return self.run(operations.connections(workspace_id, filters, limit=limit, offset=offset, sort_by=sort_by))
 
     def create_workspace(self, workspace: CreateWorkspaceInput) -> Workspace:
@@ -159,60 +185,25 @@ class FiledClient:
     ) -> ConnectionJob:
         return self.run(operations.trigger_connection_job(connection_job_id, document))
 
-    def job_works_page(
+    def job_works(
         self,
         workspace_id: str,
         connection_id: str,
         filters: JobWorkFilters | None = None,
         *,
-        offset: int = 0,
-        limit: int = 100,
-        sort_by: SortBy | None = None,
         selection: str = documents.JOB_WORK_FULL_SELECTION,
+        expected: int | None = None,
     ) -> list[JobWork]:
+        """Every job work of the provider connection (narrowed by ``filters``), read to an empty page."""
         return self.run(
-            operations.job_works_page(
-                workspace_id,
-                connection_id,
-                filters,
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
+            all_job_works(
+                JobWorksScope(workspace_id=workspace_id, connection_id=connection_id, filters=filters),
+                self.config.paging,
                 selection=selection,
+                expected=expected,
             )
         )
 
-    def iter_job_work_pages(
-        self,
-        workspace_id: str,
-        connection_id: str,
-        filters: JobWorkFilters | None = None,
-        *,
-        selection: str = documents.JOB_WORK_FULL_SELECTION,
-        page_size: int | None = None,
-    ) -> Iterator[list[JobWork]]:
-        """Pages of ``jobWorks`` in a stable order, one page in memory, until a short page."""
-        pager = Pager(limit=page_size or self.config.page_size)
-        while True:
-            page = self.job_works_page(
-                workspace_id,
-                connection_id,
-                filters,
-                offset=pager.offset,
-                limit=pager.limit,
-                selection=selection,
-            )
-            yield page
-            if not pager.advance(len(page)):
-                return
 
-    def iter_job_works(
-        self,
-        workspace_id: str,
-        connection_id: str,
-        filters: JobWorkFilters | None = None,
-        *,
-        selection: str = documents.JOB_WORK_FULL_SELECTION,
-    ) -> Iterator[JobWork]:
-        for page in self.iter_job_work_pages(workspace_id, connection_id, filters, selection=selection):
-            yield from page
+def _no_fanout(requests: Fanout) -> tuple[GraphQLResponse, ...]:
+    raise AssertionError("authorized() sends one request at a time")

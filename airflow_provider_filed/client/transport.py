@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -42,6 +42,8 @@ class GraphQLRequest:
     idempotent: bool = True
     authenticated: bool = True
     token: str | None = field(default=None, repr=False)
+    #: For a login: the token generation the caller saw; a newer token makes the login unnecessary.
+    login_after: int | None = None
 
     @classmethod
     def for_document(cls, document: str, variables: Mapping[str, Any], operation: str) -> GraphQLRequest:
@@ -50,6 +52,10 @@ class GraphQLRequest:
 
     def with_token(self, token: str) -> GraphQLRequest:
         return replace(self, token=token)
+
+
+class Fanout(tuple[GraphQLRequest, ...]):
+    """Requests an operation wants sent concurrently; it receives their responses as a tuple, in order."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,12 @@ class GraphQLResponse:
         return self.data[key]
 
 
-Op = Generator[GraphQLRequest, GraphQLResponse, T]
+Ask = GraphQLRequest | Fanout
+Answer = GraphQLResponse | tuple[GraphQLResponse, ...]
+Op = Generator[Ask, Any, T]
+"""An operation: yields requests (or a :class:`Fanout`), receives the answers, returns its result."""
 
+LOGIN_FIELD = "loginViaPersonalApiToken"
 LOGIN_DOCUMENT = """
 mutation LoginViaPersonalApiToken($apiKey: String!) {
   loginViaPersonalApiToken(token: $apiKey) { accessToken }
@@ -142,10 +152,11 @@ def transport_error(exc: httpx.HTTPError, operation: str) -> FiledTransportError
 
 
 class TokenCache:
-    """The current access token, shared by every thread of one client; logins happen lazily."""
+    """The current access token, shared by every thread of one client; logins happen lazily, one at a time."""
 
     def __init__(self, on_new_token: Callable[[str], None] | None = None):
         self._token: str | None = None
+        self._generation = 0
         self._lock = threading.Lock()
         self._on_new_token = on_new_token
 
@@ -153,17 +164,45 @@ class TokenCache:
     def token(self) -> str | None:
         return self._token
 
+    @property
+    def generation(self) -> int:
+        """How many tokens were stored so far: a login asked at generation ``g`` is moot once it is higher."""
+        return self._generation
+
     def store(self, token: str) -> None:
+        if token == self._token:
+            return
         if self._on_new_token is not None:
             self._on_new_token(token)
         with self._lock:
             self._token = token
+            self._generation += 1
 
     def discard(self, token: str) -> None:
         """Forget ``token`` unless another thread has already replaced it."""
         with self._lock:
             if self._token == token:
                 self._token = None
+
+    def fresher_than(self, login: GraphQLRequest) -> GraphQLResponse | None:
+        """A token stored since ``login`` was asked (another caller logged in meanwhile), as a login answer."""
+        token = self._token
+        if login.login_after is None or token is None or self._generation <= login.login_after:
+            return None
+        return GraphQLResponse(login.operation, {LOGIN_FIELD: {"accessToken": token}}, [])
+
+    def remember(self, login: GraphQLResponse) -> GraphQLResponse:
+        """Store the token of a successful login answer (under the caller's login lock) and pass it on."""
+        if not login.errors and login.data and isinstance(login.data.get(LOGIN_FIELD), dict):
+            self.store(str(login.data[LOGIN_FIELD]["accessToken"]))
+        return login
+
+
+def login_request(api_key: str, tokens: TokenCache) -> GraphQLRequest:
+    """The login mutation; drivers send one at a time and skip it when another caller just logged in."""
+    return GraphQLRequest(
+        LOGIN_DOCUMENT, {"apiKey": api_key}, LOGIN_FIELD, authenticated=False, login_after=tokens.generation
+    )
 
 
 def authorized(request: GraphQLRequest, tokens: TokenCache, api_key: str) -> Op[GraphQLResponse]:
@@ -178,8 +217,7 @@ def authorized(request: GraphQLRequest, tokens: TokenCache, api_key: str) -> Op[
         token = tokens.token
         relogged = False
         if token is None:
-            login = GraphQLRequest(LOGIN_DOCUMENT, {"apiKey": api_key}, "loginViaPersonalApiToken", authenticated=False)
-            token = str((yield login).require("loginViaPersonalApiToken")["accessToken"])
+            token = str((yield login_request(api_key, tokens)).require(LOGIN_FIELD)["accessToken"])
             tokens.store(token)
             relogged = send > 0
         try:
@@ -191,16 +229,41 @@ def authorized(request: GraphQLRequest, tokens: TokenCache, api_key: str) -> Op[
     raise AssertionError("unreachable")
 
 
-def drive(op: Op[T], send: Callable[[GraphQLRequest], GraphQLResponse]) -> T:
-    """Run ``op`` to completion, answering each request it yields with ``send``."""
-    try:
-        request = next(op)
-        while True:
-            try:
-                response = send(request)
-            except FiledError as exc:
-                request = op.throw(exc)
-            else:
-                request = op.send(response)
-    except StopIteration as stop:
-        return stop.value
+class Stepper(Generic[T]):
+    """Runs an operation one step at a time: what it asks next, fed with answers or errors, then its result.
+
+    The sync and async drivers share it, so only their waiting differs.
+    """
+
+    def __init__(self, op: Op[T]):
+        self._op = op
+        self.done = False
+        self.result: T | None = None
+        self.ask: Ask | None = None
+        self._step(lambda: next(op))
+
+    def _step(self, advance: Callable[[], Ask]) -> None:
+        try:
+            self.ask = advance()
+        except StopIteration as stop:
+            self.done, self.result, self.ask = True, stop.value, None
+
+    def answer(self, answer: Answer) -> None:
+        self._step(lambda: self._op.send(answer))
+
+    def fail(self, error: FiledError) -> None:
+        self._step(lambda: self._op.throw(error))
+
+
+def drive(op: Op[T], send: Callable[[GraphQLRequest], GraphQLResponse], fanout: Callable[[Fanout], Answer]) -> T:
+    """Run ``op`` to completion, answering each request with ``send`` and each :class:`Fanout` with ``fanout``."""
+    step = Stepper(op)
+    while not step.done:
+        ask = step.ask
+        try:
+            answer = fanout(ask) if isinstance(ask, Fanout) else send(ask)  # type: ignore[arg-type]
+        except FiledError as exc:
+            step.fail(exc)
+        else:
+            step.answer(answer)
+    return step.result  # type: ignore[return-value]

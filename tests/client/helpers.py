@@ -11,9 +11,9 @@ from airflow_provider_filed.emulator.testing import EmulatorHandle
 
 # Zero backoff, so a test never sleeps; three attempts per request.
 FAST_RETRY = RetrySettings(max_attempts=3, initial_wait=0, max_wait=0)
-# Enough attempts that a run with ~30 % of requests faulted finishes (0.3**12 per request);
-# Retry-After (0.05 s in the emulator) is honoured up to max_wait.
-PATIENT_RETRY = RetrySettings(max_attempts=12, initial_wait=0, max_wait=0.05)
+# A call's budget (every request of a bulk batch, its reconciling reads included) that a run with
+# ~30-50 % of requests faulted does not exhaust; Retry-After (0.05 s in the emulator) is honoured up to max_wait.
+PATIENT_RETRY = RetrySettings(max_attempts=50, initial_wait=0, max_wait=0.05)
 
 
 def make_config(emulator: EmulatorHandle, **overrides: Any) -> FiledClientConfig:

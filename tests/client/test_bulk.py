@@ -126,44 +126,78 @@ def test_artifacts_go_several_job_works_per_request(filed_emulator: EmulatorHand
     assert stats["artifacts_per_job"] == {target.connection_job_id: 30}
 
 
-def test_a_conflict_with_another_job_is_raised_with_its_ids(
+def test_clients_imported_by_another_job_are_skipped_by_default(
     client: FiledClient, filed_emulator: EmulatorHandle
 ) -> None:
+    earlier = new_job(client, filed_emulator, "yesterday")
+    JobWorksImport(client, earlier).run(clients(3))
+    target = new_job(client, filed_emulator, "today")
+    grown = [*clients(3), *clients(2, prefix="new")]  # the whole, growing client list
+    before = filed_emulator.stats()
+
+    result = JobWorksImport(client, target).run(grown)
+
+    stats = filed_emulator.stats()
+    assert (result.total, result.created, result.already_present, result.skipped_existing) == (5, 2, 0, 3)
+    assert result.skipped_external_ids == ["client-00000", "client-00001", "client-00002"]
+    assert set(result.job_work_ids) == {"new-00000", "new-00001"}
+    assert stats["works_per_job"] == {earlier.connection_job_id: 3, target.connection_job_id: 2}
+    assert stats["duplicate_external_ids_rejected"] == 0  # decided by reading, not by Filed refusing
+    # The connection read once: a short first page, then one read where it ended confirms the end.
+    assert requests_of(stats, "me") - requests_of(before, "me") == 2
+
+
+def test_on_existing_fail_refuses_before_any_write(client: FiledClient, filed_emulator: EmulatorHandle) -> None:
     earlier = new_job(client, filed_emulator, "last year")
     JobWorksImport(client, earlier).run(clients(3))
     target = new_job(client, filed_emulator, "this year")
     reused = [*clients(2, prefix="new"), CreateJobWorksInput(name="Reused", external_id="client-00001")]
 
     with pytest.raises(FiledConflictError) as caught:
-        JobWorksImport(client, target).run(reused)
+        JobWorksImport(client, target, on_existing="fail").run(reused)
 
     assert caught.value.external_ids == ["client-00001"]
     assert "client-00001" in str(caught.value)
-    assert "another import" in str(caught.value)
+    assert "on_existing='skip'" in str(caught.value)
     stats = filed_emulator.stats()
     assert stats["works_per_job"] == {earlier.connection_job_id: 3, target.connection_job_id: 0}
-    assert stats["duplicate_work_external_ids"] == []
+    assert "createJobWorks" not in {k for k, v in stats["requests"].items() if k == "createJobWorks" and v.get("200", 0) > 1}
 
 
+@pytest.mark.parametrize("lenient", [False, True])
 def test_a_conflict_for_ids_already_in_this_job_is_resolved(
+    client: FiledClient, filed_emulator: EmulatorHandle, lenient: bool
+) -> None:
+    filed_emulator.configure(lenient_duplicates=lenient)
+    target = new_job(client, filed_emulator)
+    works = clients(5)
+    concurrent = client.create_job_works(target.connection_job_id, works[:2])
+
+    # A retry after an upstream step excluded other jobs' clients reads this job only.
+    result = JobWorksImport(client, target).run(works, existing="job")
+
+    stats = filed_emulator.stats()
+    assert stats["works_per_job"] == {target.connection_job_id: 5}
+    assert stats["duplicate_work_external_ids_by_job"] == {}
+    assert result.job_work_ids["client-00000"] == concurrent[0].id
+    assert (result.created, result.already_present) == (3, 2)
+
+
+def test_a_strict_filed_conflict_is_reconciled_when_nothing_was_read(
     client: FiledClient, filed_emulator: EmulatorHandle
 ) -> None:
     target = new_job(client, filed_emulator)
     works = clients(5)
     concurrent = client.create_job_works(target.connection_job_id, works[:2])
 
-    # A first attempt may skip the initial read: what the job already holds then comes back as CONFLICT.
-    result = JobWorksImport(client, target).run(works, read_first=False)
+    # A first attempt that reads nothing: what the job already holds surfaces as a CONFLICT.
+    result = JobWorksImport(client, target).run(works, existing="none")
 
     stats = filed_emulator.stats()
-    # The raw call, the import's first request (answered CONFLICT), then only the missing three.
-    assert stats["requests"]["createJobWorks"] == {"200": 3}
-    assert stats["duplicate_external_ids_rejected"] == 2  # Filed answered CONFLICT once for two ids
+    assert stats["requests"]["createJobWorks"] == {"200": 3}  # the raw call, the CONFLICT, the missing three
+    assert stats["duplicate_external_ids_rejected"] == 2
     assert stats["works_per_job"] == {target.connection_job_id: 5}
-    assert stats["duplicate_work_external_ids"] == []
-    assert result.job_work_ids["client-00000"] == concurrent[0].id
     assert result.job_work_ids["client-00001"] == concurrent[1].id
-    assert len(set(result.job_work_ids.values())) == 5
     assert (result.created, result.already_present) == (3, 2)
 
 

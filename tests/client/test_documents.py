@@ -32,10 +32,8 @@ def assert_valid(schema: GraphQLSchema, document: str) -> None:
 
 def test_discovery_finds_the_documents() -> None:
     # Guards the discovery itself: if it found nothing, every parametrized test would vanish silently.
-    assert {"ME", "CONNECTIONS", "CREATE_JOB_WORKS", "CREATE_JOB_WORK_ARTIFACTS", "TRIGGER_CONNECTION_JOB"} <= set(
-        DOCUMENT_CONSTANTS
-    )
-    assert len(DOCUMENT_CONSTANTS) >= 10
+    assert {"ME", "CREATE_JOB_WORKS", "CREATE_JOB_WORK_ARTIFACTS", "TRIGGER_CONNECTION_JOB"} <= set(DOCUMENT_CONSTANTS)
+    assert len(DOCUMENT_CONSTANTS) >= 9
     assert len(SELECTIONS) >= 5
 
 
@@ -45,8 +43,29 @@ def test_document_constant_validates(schema: GraphQLSchema, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SELECTIONS)
-def test_job_works_query_validates_with_each_selection(schema: GraphQLSchema, name: str) -> None:
-    assert_valid(schema, documents.job_works_query(getattr(documents, name)))
+@pytest.mark.parametrize("pages", [1, 9])
+@pytest.mark.parametrize("sort_by", [False, True])
+def test_job_works_query_validates_with_each_selection(
+    schema: GraphQLSchema, name: str, pages: int, sort_by: bool
+) -> None:
+    document = documents.job_works_query(getattr(documents, name), pages, sort_by=sort_by)
+    assert_valid(schema, document)
+    assert document.count("jobWorks(") == pages
+    assert ("sortBy" in document) is sort_by  # sent only when the user configured one
+
+
+@pytest.mark.parametrize("sort_by", [False, True])
+def test_connections_query_validates(schema: GraphQLSchema, sort_by: bool) -> None:
+    document = documents.connections_query(sort_by=sort_by)
+    assert_valid(schema, document)
+    assert ("sortBy" in document) is sort_by
+
+
+def test_minimal_selections_ask_only_what_the_docs_show() -> None:
+    # Artifact metadata (beyond the docs' examples) is read only to name why a failed work failed.
+    for name in SELECTIONS:
+        if name not in ("JOB_WORK_FULL_SELECTION", "JOB_WORK_FAILURE_SELECTION"):
+            assert "metadata" not in getattr(documents, name), name
 
 
 @pytest.mark.parametrize("count", [1, 3])

@@ -58,9 +58,9 @@ def test_not_found(client: FiledClient, filed_emulator: EmulatorHandle) -> None:
 
 def test_unknown_workspace_in_a_read_is_not_found(client: FiledClient, filed_emulator: EmulatorHandle) -> None:
     with pytest.raises(FiledNotFoundError, match="workspace_unknown"):
-        client.job_works_page("workspace_unknown", filed_emulator.connection_id)
+        client.job_works("workspace_unknown", filed_emulator.connection_id)
     with pytest.raises(FiledNotFoundError, match="connection_unknown"):
-        client.job_works_page(filed_emulator.workspace_id, "connection_unknown")
+        client.job_works(filed_emulator.workspace_id, "connection_unknown")
 
 
 def test_too_many_inputs_is_a_validation_error(client: FiledClient, filed_emulator: EmulatorHandle) -> None:

@@ -9,6 +9,7 @@ import pytest
 from airflow_provider_filed.client import AsyncFiledClient, FiledClient, StatusSets, job_works_progress
 from airflow_provider_filed.client.bulk import ArtifactsImport, ConnectionJobTarget, JobWorksImport
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput
+from airflow_provider_filed.client.pagination import Paging
 from airflow_provider_filed.client.progress import JobWorksSummary, allowed_failures
 from airflow_provider_filed.emulator.testing import EmulatorHandle
 from tests.client.helpers import make_config, new_job, requests_of
@@ -35,7 +36,14 @@ def test_allowed_failures_is_a_count_or_a_fraction() -> None:
         # Failures never recover: too many fails at once, even while others are in progress.
         (JobWorksSummary(total=10, failed=2, in_progress=8), 1, "failed"),
         (JobWorksSummary(total=10, failed=1, in_progress=9), 1, "waiting"),
-        (JobWorksSummary(total=0), 0, "waiting"),  # nothing to wait for is not a success
+        # Nothing to wait for fails at once (a wrong id, or nothing was created) — unless nothing was expected.
+        (JobWorksSummary(total=0), 0, "failed"),
+        (JobWorksSummary(total=0, expected=3), 0, "failed"),
+        (JobWorksSummary(total=0, expected=0), 0, "success"),
+        # Fewer works seen than the import created is never success, even if all seen are terminal.
+        (JobWorksSummary(total=2, succeeded=2, expected=3), 0, "waiting"),
+        (JobWorksSummary(total=3, succeeded=3, expected=3), 0, "success"),
+        (JobWorksSummary(total=4, succeeded=4, expected=3), 0, "success"),
     ],
 )
 def test_verdict(summary: JobWorksSummary, max_failed: float, verdict: str) -> None:
@@ -72,7 +80,7 @@ def test_progress_after_a_trigger_names_the_failures(client: FiledClient, filed_
             target.connection_id,
             connection_job_id=target.connection_job_id,
             include_artifacts=True,
-            page_size=3,
+            paging=Paging(page_size=3, pages_per_request=2),
         )
     )
 
@@ -140,14 +148,16 @@ def test_progress_pages_with_a_bounded_number_of_requests(
             target.workspace_id,
             target.connection_id,
             connection_job_id=target.connection_job_id,
-            page_size=page_size,
+            expected=n,
+            paging=Paging(page_size=page_size, pages_per_request=8),
         )
     )
 
     assert summary.total == n
     assert summary.failed == 1
     sent = requests_of(filed_emulator.stats(), "me") - before
-    assert sent <= math.ceil(n / page_size) + 2  # pages, maybe one empty page, and one for the failure details
+    # 8 pages a request with the probe at n riding along, and one request for the failure details.
+    assert sent <= math.ceil(n / (8 * page_size)) + 1 + 1
 
 
 @pytest.mark.anyio
@@ -163,8 +173,38 @@ async def test_progress_through_the_async_client(filed_emulator: EmulatorHandle)
                 target.connection_id,
                 connection_job_id=target.connection_job_id,
                 include_artifacts=True,
-                page_size=2,
+                paging=Paging(page_size=2, pages_per_request=2),
             )
         )
     assert (summary.total, summary.succeeded, summary.failed) == (5, 4, 1)
     assert summary.failed_works[0].external_id == "client-004"
+
+
+def test_an_unknown_connection_job_fails_naming_it(client: FiledClient, filed_emulator: EmulatorHandle) -> None:
+    summary = client.run(
+        job_works_progress(filed_emulator.workspace_id, filed_emulator.connection_id, connection_job_id="job_nope")
+    )
+    assert summary.verdict(0) == "failed"
+    assert "connection job 'job_nope' has no job works" in summary.failure_message()
+
+
+def test_under_a_page_cap_every_work_counts_before_success(filed_emulator: EmulatorHandle) -> None:
+    # The gateway silently serves 100 a page: a listing that stopped at a short page would count 100
+    # works, all terminal, and call it a success.
+    filed_emulator.configure(page_cap=100, processing_time_s=0)
+    with FiledClient(make_config(filed_emulator)) as client:
+        target = new_job(client, filed_emulator)
+        JobWorksImport(client, target).run(
+            [CreateJobWorksInput(name=f"C{i}", external_id=f"c-{i:03d}") for i in range(250)]
+        )
+        partial = client.run(
+            job_works_progress(target.workspace_id, target.connection_id, connection_job_id=target.connection_job_id)
+        )
+        client.trigger_connection_job(target.connection_job_id)
+        done = client.run(
+            job_works_progress(
+                target.workspace_id, target.connection_id, connection_job_id=target.connection_job_id, expected=250
+            )
+        )
+    assert (partial.total, partial.in_progress, partial.verdict(0)) == (250, 250, "waiting")
+    assert (done.total, done.succeeded, done.verdict(0)) == (250, 250, "success")

@@ -19,7 +19,7 @@ from airflow_provider_filed.client import (
     operations,
 )
 from airflow_provider_filed.client.errors import FiledNotFoundError, FiledValidationError
-from airflow_provider_filed.client.retry import is_retryable, retry_kwargs
+from airflow_provider_filed.client.retry import RetryBudget, is_retryable, retry_kwargs
 from airflow_provider_filed.emulator.testing import EmulatorHandle
 from tests.client.helpers import make_config, requests_of
 
@@ -57,7 +57,7 @@ def test_429_is_retried_and_retry_after_is_honoured(
 
 def test_retry_after_is_capped_by_max_wait_and_never_shortened() -> None:
     settings = RetrySettings(max_attempts=3, initial_wait=0, max_wait=2)
-    wait = retry_kwargs(settings, allow_maybe_applied=True)["wait"]
+    wait = retry_kwargs(settings, RetryBudget(settings), allow_maybe_applied=True)["wait"]
 
     def state_after(exc: BaseException) -> tenacity.RetryCallState:
         state = tenacity.RetryCallState(tenacity.Retrying(), fn=None, args=(), kwargs={})

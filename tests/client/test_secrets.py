@@ -56,13 +56,13 @@ def test_a_faulty_run_logs_no_key_and_no_token(
         client.me()
     filed_emulator.configure(token_ttl_s=0)
     with (
-        FiledClient(make_config(filed_emulator), on_new_token=tokens.append) as expired,
+        FiledClient(make_config(filed_emulator, retry=PATIENT_RETRY), on_new_token=tokens.append) as expired,
         pytest.raises(FiledAuthError) as refused,
     ):
         expired.me()
     errors = [refused.value]
     with (
-        FiledClient(make_config(filed_emulator, api_key="filed-wrong-key-abcdefghijklmnop")) as bad,
+        FiledClient(make_config(filed_emulator, api_key="filed-wrong-key-abcdefghijklmnop", retry=PATIENT_RETRY)) as bad,
         pytest.raises(FiledAuthError) as bad_key,
     ):
         bad.me()
