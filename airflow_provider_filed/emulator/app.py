@@ -7,12 +7,13 @@ parse or validation errors and bad variables, 401 for UNAUTHENTICATED, 429/5xx f
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -47,11 +48,13 @@ from airflow_provider_filed.emulator.errors import (
     UNAUTHENTICATED,
     ApiError,
 )
+from airflow_provider_filed.emulator.fast import Plan, compile_plan
 from airflow_provider_filed.emulator.faults import CommitFailure, FaultInjector, FaultPlan, retry_after_header
-from airflow_provider_filed.emulator.models import Session, frozen_clock
+from airflow_provider_filed.emulator.models import RECORD_TYPES, Session, frozen_clock
 from airflow_provider_filed.emulator.schema import RequestContext, build_schema
 from airflow_provider_filed.emulator.stats import RequestStats
 from airflow_provider_filed.emulator.store import SeedInfo, Store
+from airflow_provider_filed.emulator.wire import MEDIA_TYPE, JsonWire
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,14 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     error_code: str | None
+    plans: dict[str | None, Plan | None] = field(default_factory=dict)
+
+    def plan(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
+        """The compiled plan of one of this document's operations (None: the general path runs it)."""
+        name = operation.name.value if operation.name else None
+        if name not in self.plans:
+            self.plans[name] = compile_plan(schema, operation, RECORD_TYPES)
+        return self.plans[name]
 
 
 class DocumentCache:
@@ -137,6 +148,12 @@ class DocumentCache:
                 self._items.pop(next(iter(self._items)))
             self._items[query] = prepared
         return prepared
+
+
+@functools.cache
+def document_cache(sort_by_argument: bool) -> DocumentCache:
+    """The process's prepared documents for one schema variant (a document valid in one may not be in the other)."""
+    return DocumentCache(build_schema(sort_by_argument))
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
@@ -206,8 +223,8 @@ class EmulatorApp:
         self.request_stats = RequestStats()
         self.faults = FaultInjector(self.config.seed)
         self.schema = build_schema()
-        self._documents = {True: DocumentCache(self.schema)}
         self._config_lock = threading.Lock()
+        self.wire = JsonWire()
         self.asgi = Starlette(
             routes=[
                 Route("/graphql", self._graphql, methods=["POST"]),
@@ -240,6 +257,7 @@ class EmulatorApp:
             self.config = self.initial_config.model_copy(deep=True)
             self.faults.reseed(self.config.seed)
         self.request_stats.reset()
+        self.wire.reset()
         return self.store.reset()
 
     def stats(self) -> dict[str, Any]:
@@ -252,18 +270,11 @@ class EmulatorApp:
         self.request_stats.record(outcome.names, outcome.label, request.headers.get("source-platform"))
         return outcome.response
 
-    def _document_cache(self, sort_by_argument: bool) -> DocumentCache:
-        """The prepared documents of one schema variant (a document valid in one may be invalid in the other)."""
-        cache = self._documents.get(sort_by_argument)
-        if cache is None:
-            cache = self._documents.setdefault(sort_by_argument, DocumentCache(build_schema(sort_by_argument)))
-        return cache
-
     async def _run_graphql(self, request: Request) -> _Outcome:
         config = self.config
-        documents = self._document_cache(config.sort_by_argument)
+        documents = document_cache(config.sort_by_argument)
         try:
-            payload = json.loads(await request.body())
+            payload = self.wire.loads(await request.body())
         except ValueError:
             payload = None
         query = payload.get("query") if isinstance(payload, dict) else None
@@ -288,29 +299,33 @@ class EmulatorApp:
             failure = _error_body(
                 "expected a JSON object with 'query', optional 'variables' and 'operationName'", BAD_REQUEST
             )
-            return _Outcome(JSONResponse(failure, status_code=400), names, 400)
+            return _Outcome(self.wire.response(failure, status_code=400), names, 400)
         if prepared.document is None or prepared.errors:
             errors = [_format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
-            return _Outcome(JSONResponse({"errors": errors}, status_code=400), names, 400)
+            return _Outcome(self.wire.response({"errors": errors}, status_code=400), names, 400)
 
-        body, status = self._execute(request, documents, prepared.document, variables, operation_name, names, config)
+        compiled = prepared.plan(documents.schema, operation) if config.fast_path and operation else None
+        body, status = self._execute(
+            request, documents.schema, prepared.document, compiled, variables, operation_name, names, config
+        )
         if status == 200 and is_mutation:
             cut = self.faults.after_commit(config, targets)
             if cut is not None:
                 return self._commit_then_fail(cut, body, names)
-        return _Outcome(JSONResponse(body, status_code=status), names, status)
+        return _Outcome(self.wire.response(body, status_code=status), names, status)
 
     def _execute(
         self,
         request: Request,
-        documents: DocumentCache,
+        schema: GraphQLSchema,
         document: DocumentNode,
+        plan: Plan | None,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         names: list[str],
         config: EmulatorConfig,
     ) -> tuple[dict[str, Any], int]:
-        """Authenticate (unless login only) and run the operation; the body and its HTTP status."""
+        """Authenticate (unless login only), run the operation (its plan, else graphql-core); body and HTTP status."""
         with frozen_clock():
             session: Session | None = None
             if any(name != LOGIN_FIELD for name in names):
@@ -318,18 +333,21 @@ class EmulatorApp:
                     session = self.store.authenticate(_bearer_token(request))
                 except ApiError as denied:
                     return _error_body(denied.message, denied.code), 401
-            result = execute_sync(
-                documents.schema,
-                document,
-                variable_values=variables,
-                operation_name=operation_name,
-                context_value=RequestContext(self.store, config, session),
-            )
+            context = RequestContext(self.store, config, session)
+            result = plan.execute(context, variables) if plan is not None else None
+            if result is None:
+                result = execute_sync(
+                    schema,
+                    document,
+                    variable_values=variables,
+                    operation_name=operation_name,
+                    context_value=context,
+                )
         body: dict[str, Any] = {"data": result.data}
         if not result.errors:
             return body, 200
         for error in result.errors:
-            if not isinstance(error.original_error, ApiError | None):
+            if error.path is not None and not isinstance(error.original_error, ApiError | None):
                 log.warning("resolver failed at %s", error.path, exc_info=error.original_error)
         before_execution = all(error.path is None for error in result.errors)
         default_code = BAD_USER_INPUT if before_execution else INTERNAL_SERVER_ERROR
@@ -346,19 +364,21 @@ class EmulatorApp:
             self.request_stats.fault("rate_limit")
             body = _error_body("rate limit exceeded", "RATE_LIMITED")
             headers = {"Retry-After": retry_after_header(self.config.retry_after_s)}
-            return _Outcome(JSONResponse(body, status_code=429, headers=headers), names, 429)
+            return _Outcome(self.wire.response(body, status_code=429, headers=headers), names, 429)
         self.request_stats.fault("error")
         body = _error_body(f"injected server error (HTTP {status})", INTERNAL_SERVER_ERROR)
-        return _Outcome(JSONResponse(body, status_code=status), names, status)
+        return _Outcome(self.wire.response(body, status_code=status), names, status)
 
     def _commit_then_fail(self, failure: CommitFailure, body: dict[str, Any], names: list[str]) -> _Outcome:
         self.request_stats.fault("commit_then_fail")
         if failure.drop:
-            content = json.dumps(body).encode()
-            return _Outcome(TruncatedResponse(content, media_type="application/json"), names, DROPPED)
+            content = self.wire.dumps(body)
+            return _Outcome(TruncatedResponse(content, media_type=MEDIA_TYPE), names, DROPPED)
         message = f"injected server error after commit (HTTP {failure.status})"
         return _Outcome(
-            JSONResponse(_error_body(message, INTERNAL_SERVER_ERROR), status_code=failure.status), names, failure.status
+            self.wire.response(_error_body(message, INTERNAL_SERVER_ERROR), status_code=failure.status),
+            names,
+            failure.status,
         )
 
     async def _admin_delay(self, request: Request) -> None:

@@ -38,6 +38,7 @@ _CONFIG_FLAGS: tuple[tuple[str, type, str], ...] = (
 _SWITCHES: tuple[tuple[str, str, bool, str], ...] = (
     ("--lenient-duplicates", "lenient_duplicates", True, "accept a reused externalId (no CONFLICT)"),
     ("--no-sort-by-argument", "sort_by_argument", False, "serve a schema without the sortBy argument"),
+    ("--no-fast-path", "fast_path", False, "run every request with graphql-core's executor"),
 )
 
 

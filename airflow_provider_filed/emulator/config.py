@@ -54,6 +54,9 @@ class EmulatorConfig(BaseModel):
         default="lower",
         description="The case of every status string the API returns (completed, COMPLETED, Completed).",
     )
+    fast_path: bool = Field(
+        default=True, description="Run the hot operations as compiled plans; false: graphql-core's executor for all."
+    )
     fault_operations: list[str] | None = Field(
         default=None, description="If set, faults apply only to these root field or operation names."
     )

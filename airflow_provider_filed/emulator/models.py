@@ -42,10 +42,15 @@ PHASE_DONE = 2
 _request_time: ContextVar[float | None] = ContextVar("filed_emulator_request_time", default=None)
 
 
+def wall_clock() -> float:
+    """The epoch time every record and token is stamped with (tests swap it for a deterministic clock)."""
+    return time.time()
+
+
 def now() -> float:
     """The current epoch time, frozen for the duration of a request so one response is consistent."""
     frozen = _request_time.get()
-    return time.time() if frozen is None else frozen
+    return wall_clock() if frozen is None else frozen
 
 
 def cased(status: str, case: str) -> str:
@@ -56,7 +61,7 @@ def cased(status: str, case: str) -> str:
 @contextmanager
 def frozen_clock() -> Iterator[float]:
     """Freeze ``now()`` for the block (one GraphQL request)."""
-    at = time.time()
+    at = wall_clock()
     token = _request_time.set(at)
     try:
         yield at
@@ -288,3 +293,10 @@ class Session:
     partner: Partner
     user: User
     expires_at: float
+
+
+#: The GraphQL object types stored as records (read by attribute); the others (Provider, LoginResult) are dicts.
+RECORD_TYPES: dict[str, type] = {
+    record.__name__: record
+    for record in (User, Me, Workspace, ProviderConnection, ConnectionJob, Work, WorkArtifact, JobArtifact, JobWork)
+}

@@ -1,7 +1,9 @@
 """The executable schema: ``schema.graphql`` bound to thin resolvers over the store.
 
-Only root fields, list fields with arguments and scalars have resolvers; everything else is read
-from the records by graphql-core's default resolver, which keeps large pages cheap.
+Only root fields, list fields with arguments, status fields and scalars have resolvers; everything else
+is read from the records by graphql-core's default resolver, which keeps large pages cheap. Resolvers
+read nothing of ``info`` but ``info.context``: compiled plans (``emulator.fast``) call them with a
+stand-in that carries only the context.
 """
 
 from __future__ import annotations

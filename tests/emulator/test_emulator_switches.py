@@ -191,7 +191,8 @@ def test_invalid_switch_values_are_refused(filed_emulator: EmulatorHandle) -> No
 
 def test_cli_flags_set_the_switches() -> None:
     args = ["--page-cap", "50", "--lenient-duplicates", "--no-sort-by-argument", "--status-case", "upper"]
-    config = config_from_args(build_parser().parse_args(args))
+    config = config_from_args(build_parser().parse_args([*args, "--no-fast-path"]))
+    assert config.fast_path is False
     assert (config.page_cap, config.lenient_duplicates, config.sort_by_argument, config.status_case) == (
         50,
         True,
@@ -199,6 +200,7 @@ def test_cli_flags_set_the_switches() -> None:
         "upper",
     )
     defaults = config_from_args(build_parser().parse_args([]))
+    assert defaults.fast_path is True
     assert (defaults.page_cap, defaults.lenient_duplicates, defaults.sort_by_argument, defaults.status_case) == (
         None,
         False,

@@ -1,0 +1,7 @@
+"""The emulator's fast path: hot operations compiled once per document and run straight against the store."""
+
+from __future__ import annotations
+
+from airflow_provider_filed.emulator.fast.plan import Plan, compile_plan
+
+__all__ = ["Plan", "compile_plan"]
