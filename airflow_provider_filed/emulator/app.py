@@ -7,30 +7,15 @@ parse or validation errors and bad variables, 401 for UNAUTHENTICATED, 429/5xx f
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLSchema,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
-    execute_sync,
-    parse,
-    validate,
-)
+from graphql import DocumentNode, GraphQLSchema, OperationType, execute_sync
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -39,22 +24,21 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.documents import document_cache, root_fields, select_operation
 from airflow_provider_filed.emulator.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
-    GRAPHQL_PARSE_FAILED,
-    GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     UNAUTHENTICATED,
     ApiError,
 )
-from airflow_provider_filed.emulator.fast import Plan, compile_plan
+from airflow_provider_filed.emulator.fast import Plan
 from airflow_provider_filed.emulator.faults import CommitFailure, FaultInjector, FaultPlan, retry_after_header
-from airflow_provider_filed.emulator.models import RECORD_TYPES, Session, frozen_clock
+from airflow_provider_filed.emulator.models import Session, frozen_clock
 from airflow_provider_filed.emulator.schema import RequestContext, build_schema
 from airflow_provider_filed.emulator.stats import RequestStats
 from airflow_provider_filed.emulator.store import SeedInfo, Store
-from airflow_provider_filed.emulator.wire import MEDIA_TYPE, JsonWire
+from airflow_provider_filed.emulator.wire import MEDIA_TYPE, JsonWire, TruncatedResponse, error_body, format_error
 
 log = logging.getLogger(__name__)
 
@@ -62,140 +46,11 @@ LOGIN_FIELD = "loginViaPersonalApiToken"
 INVALID_REQUEST = "<invalid>"
 UNKNOWN_OPERATION = "<unknown>"
 DROPPED = "dropped"
-_DOCUMENT_CACHE_SIZE = 512
-_UVICORN_INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
 
 
 def generate_api_key() -> str:
     """A fresh random API key for a seeded partner."""
     return f"filed-emulator-{secrets.token_hex(16)}"
-
-
-class _ExpectedDropFilter(logging.Filter):
-    """Silences uvicorn's complaint about a response the emulator cut on purpose (and only those)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._pending = 0
-
-    def expect(self) -> None:
-        with self._lock:
-            self._pending += 1
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.getMessage() != _UVICORN_INCOMPLETE_RESPONSE:
-            return True
-        with self._lock:
-            if self._pending <= 0:
-                return True
-            self._pending -= 1
-            return False
-
-
-_drop_filter = _ExpectedDropFilter()
-logging.getLogger("uvicorn.error").addFilter(_drop_filter)
-
-
-class TruncatedResponse(Response):
-    """Headers announcing the full body, half of it, then the connection closes (a "dropped" reply)."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        _drop_filter.expect()
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedDocument:
-    """A parsed and validated query string (cached: graphql-core parsing is the costly part)."""
-
-    document: DocumentNode | None
-    errors: tuple[GraphQLError, ...]
-    error_code: str | None
-    plans: dict[str | None, Plan | None] = field(default_factory=dict)
-
-    def plan(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
-        """The compiled plan of one of this document's operations (None: the general path runs it)."""
-        name = operation.name.value if operation.name else None
-        if name not in self.plans:
-            self.plans[name] = compile_plan(schema, operation, RECORD_TYPES)
-        return self.plans[name]
-
-
-class DocumentCache:
-    """A bounded, thread-safe cache of prepared documents keyed by query text."""
-
-    def __init__(self, app_schema: GraphQLSchema, size: int = _DOCUMENT_CACHE_SIZE) -> None:
-        self.schema = app_schema
-        self._size = size
-        self._lock = threading.Lock()
-        self._items: dict[str, PreparedDocument] = {}
-
-    def get(self, query: str) -> PreparedDocument:
-        with self._lock:
-            cached = self._items.get(query)
-        if cached is not None:
-            return cached
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            return PreparedDocument(None, (error,), GRAPHQL_PARSE_FAILED)
-        errors = tuple(validate(self.schema, document))
-        prepared = PreparedDocument(document, errors, GRAPHQL_VALIDATION_FAILED if errors else None)
-        with self._lock:
-            if len(self._items) >= self._size:
-                self._items.pop(next(iter(self._items)))
-            self._items[query] = prepared
-        return prepared
-
-
-@functools.cache
-def document_cache(sort_by_argument: bool) -> DocumentCache:
-    """The process's prepared documents for one schema variant (a document valid in one may not be in the other)."""
-    return DocumentCache(build_schema(sort_by_argument))
-
-
-def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
-    """The operation a request runs: the named one, or the only one."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        return operations[0] if len(operations) == 1 else None
-    return next((op for op in operations if op.name and op.name.value == operation_name), None)
-
-
-def root_fields(document: DocumentNode, operation: OperationDefinitionNode) -> list[str]:
-    """Names of the root fields an operation selects, through fragments, without duplicates."""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    names: dict[str, None] = {}
-    seen: set[str] = set()
-
-    def visit(selection_set: SelectionSetNode) -> None:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                names[selection.name.value] = None
-            elif isinstance(selection, InlineFragmentNode):
-                visit(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in fragments and name not in seen:
-                    seen.add(name)
-                    visit(fragments[name].selection_set)
-
-    visit(operation.selection_set)
-    return list(names)
-
-
-def _error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
-
-
-def _format_error(error: GraphQLError, default_code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = dict(error.formatted)
-    extensions = dict(formatted.get("extensions") or {})
-    extensions.setdefault("code", default_code)
-    formatted["extensions"] = extensions
-    return formatted
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -296,12 +151,12 @@ class EmulatorApp:
 
         variables = payload.get("variables") if isinstance(payload, dict) else None
         if prepared is None or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
-            failure = _error_body(
+            failure = error_body(
                 "expected a JSON object with 'query', optional 'variables' and 'operationName'", BAD_REQUEST
             )
             return _Outcome(self.wire.response(failure, status_code=400), names, 400)
         if prepared.document is None or prepared.errors:
-            errors = [_format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
+            errors = [format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
             return _Outcome(self.wire.response({"errors": errors}, status_code=400), names, 400)
 
         compiled = prepared.plan(documents.schema, operation) if config.fast_path and operation else None
@@ -332,7 +187,7 @@ class EmulatorApp:
                 try:
                     session = self.store.authenticate(_bearer_token(request))
                 except ApiError as denied:
-                    return _error_body(denied.message, denied.code), 401
+                    return error_body(denied.message, denied.code), 401
             context = RequestContext(self.store, config, session)
             result = plan.execute(context, variables) if plan is not None else None
             if result is None:
@@ -351,7 +206,7 @@ class EmulatorApp:
                 log.warning("resolver failed at %s", error.path, exc_info=error.original_error)
         before_execution = all(error.path is None for error in result.errors)
         default_code = BAD_USER_INPUT if before_execution else INTERNAL_SERVER_ERROR
-        body["errors"] = [_format_error(error, default_code) for error in result.errors]
+        body["errors"] = [format_error(error, default_code) for error in result.errors]
         if any(error["extensions"]["code"] == UNAUTHENTICATED for error in body["errors"]):
             return body, 401
         if result.data is None and before_execution:
@@ -362,11 +217,11 @@ class EmulatorApp:
         status = plan.reject_status or 500
         if status == 429:
             self.request_stats.fault("rate_limit")
-            body = _error_body("rate limit exceeded", "RATE_LIMITED")
+            body = error_body("rate limit exceeded", "RATE_LIMITED")
             headers = {"Retry-After": retry_after_header(self.config.retry_after_s)}
             return _Outcome(self.wire.response(body, status_code=429, headers=headers), names, 429)
         self.request_stats.fault("error")
-        body = _error_body(f"injected server error (HTTP {status})", INTERNAL_SERVER_ERROR)
+        body = error_body(f"injected server error (HTTP {status})", INTERNAL_SERVER_ERROR)
         return _Outcome(self.wire.response(body, status_code=status), names, status)
 
     def _commit_then_fail(self, failure: CommitFailure, body: dict[str, Any], names: list[str]) -> _Outcome:
@@ -376,7 +231,7 @@ class EmulatorApp:
             return _Outcome(TruncatedResponse(content, media_type=MEDIA_TYPE), names, DROPPED)
         message = f"injected server error after commit (HTTP {failure.status})"
         return _Outcome(
-            self.wire.response(_error_body(message, INTERNAL_SERVER_ERROR), status_code=failure.status),
+            self.wire.response(error_body(message, INTERNAL_SERVER_ERROR), status_code=failure.status),
             names,
             failure.status,
         )

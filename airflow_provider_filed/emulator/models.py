@@ -285,6 +285,10 @@ class JobWork:
     def updatedAt(self) -> float:
         return self.job.changed_at(self.createdAt, now())
 
+    @property
+    def partnerId(self) -> str:
+        return self.job.partnerId
+
 
 @dataclass(slots=True, eq=False)
 class Session:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from airflow_provider_filed.emulator.models import (
 )
 from airflow_provider_filed.emulator.paging import Page, page_from_args
 from airflow_provider_filed.emulator.store import Store
+from airflow_provider_filed.emulator.store.imports import CreateRules
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 SORT_BY_ARGUMENT = "sortBy"
@@ -56,6 +57,13 @@ class RequestContext:
     store: Store
     config: EmulatorConfig
     session: Session | None
+
+    create_rules: CreateRules = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.create_rules = CreateRules(
+            self.config.max_inputs_per_request, self.config.lenient_duplicates, self.config.status_case
+        )
 
     @property
     def partner_session(self) -> Session:
@@ -172,7 +180,7 @@ def resolve_collect_connection(
 @mutation.field("createConnectionJob")
 def resolve_create_job(_: None, info: GraphQLResolveInfo, connectionId: str, jobName: str) -> ConnectionJob:
     ctx = _ctx(info)
-    return ctx.store.create_job(ctx.partner_session.partner, connectionId, jobName)
+    return ctx.store.create_job(ctx.partner_session.partner, connectionId, jobName, status_case=ctx.config.status_case)
 
 
 @mutation.field("createJobWorks")
@@ -180,14 +188,7 @@ def resolve_create_job_works(
     _: None, info: GraphQLResolveInfo, connectionJobId: str, inputs: list[dict[str, Any]]
 ) -> list[JobWork]:
     ctx = _ctx(info)
-    return ctx.store.create_job_works(
-        ctx.partner_session.partner,
-        connectionJobId,
-        inputs,
-        ctx.config.max_inputs_per_request,
-        lenient=ctx.config.lenient_duplicates,
-        status_case=ctx.config.status_case,
-    )
+    return ctx.store.create_job_works(ctx.partner_session.partner, connectionJobId, inputs, ctx.create_rules)
 
 
 @mutation.field("createJobWorkArtifacts")
@@ -195,14 +196,7 @@ def resolve_create_job_work_artifacts(
     _: None, info: GraphQLResolveInfo, jobWorkId: str, inputs: list[dict[str, Any]]
 ) -> list[JobArtifact]:
     ctx = _ctx(info)
-    return ctx.store.create_job_work_artifacts(
-        ctx.partner_session.partner,
-        jobWorkId,
-        inputs,
-        ctx.config.max_inputs_per_request,
-        lenient=ctx.config.lenient_duplicates,
-        status_case=ctx.config.status_case,
-    )
+    return ctx.store.create_job_work_artifacts(ctx.partner_session.partner, jobWorkId, inputs, ctx.create_rules)
 
 
 @mutation.field("triggerConnectionJob")

@@ -1,4 +1,4 @@
-"""JSON on the wire: request bodies in, GraphQL response bodies out.
+"""The wire: JSON request bodies in; GraphQL answers, error bodies and deliberately cut replies out.
 
 Responses are encoded with msgspec when it is installed (Airflow depends on it; it encodes a 500-work
 answer about 9x faster than ``json.dumps``) and with Starlette's own ``json.dumps`` settings otherwise.
@@ -11,9 +11,13 @@ body held one, every later answer is encoded as Starlette does, so such answers 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 try:
     import msgspec
@@ -21,6 +25,7 @@ except ImportError:  # pragma: no cover - Airflow installs it
     msgspec = None  # type: ignore[assignment]
 
 MEDIA_TYPE = "application/json"
+_UVICORN_INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
 
 
 class JsonWire:
@@ -55,3 +60,52 @@ class JsonWire:
 
     def reset(self) -> None:
         self.non_finite_seen = False
+
+
+def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
+    """A GraphQL body with one error and no data (requests refused before execution)."""
+    return {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
+
+
+def format_error(error: GraphQLError, default_code: str) -> dict[str, Any]:
+    """A GraphQL error as sent: graphql-core's format, with ``extensions.code`` always set."""
+    formatted: dict[str, Any] = dict(error.formatted)
+    extensions = dict(formatted.get("extensions") or {})
+    extensions.setdefault("code", default_code)
+    formatted["extensions"] = extensions
+    return formatted
+
+
+class _ExpectedDropFilter(logging.Filter):
+    """Silences uvicorn's complaint about a response the emulator cut on purpose (and only those)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    def expect(self) -> None:
+        with self._lock:
+            self._pending += 1
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != _UVICORN_INCOMPLETE_RESPONSE:
+            return True
+        with self._lock:
+            if self._pending <= 0:
+                return True
+            self._pending -= 1
+            return False
+
+
+_drop_filter = _ExpectedDropFilter()
+logging.getLogger("uvicorn.error").addFilter(_drop_filter)
+
+
+class TruncatedResponse(Response):
+    """Headers announcing the full body, half of it, then the connection closes (a "dropped" reply)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        _drop_filter.expect()
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})

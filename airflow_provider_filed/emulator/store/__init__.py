@@ -1,0 +1,129 @@
+"""The in-memory Filed data: partner -> workspaces -> connections -> jobs -> job works -> artifacts.
+
+One lock guards every change; per-connection and per-job lists in creation order keep reads cheap.
+:class:`Store` is the resources put together (``sessions``, ``workspaces``, ``imports``, ``stats``, over
+the shared ``state``) plus the seeded partner a reset returns to.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_filed.emulator.errors import bad_input
+from airflow_provider_filed.emulator.models import CONNECTION_ACTIVE, Partner, User
+from airflow_provider_filed.emulator.store.imports import Imports
+from airflow_provider_filed.emulator.store.state import slugify
+from airflow_provider_filed.emulator.store.stats import DataStats
+from airflow_provider_filed.emulator.store.workspaces import SEED_PROVIDER_KEY, Workspaces
+
+__all__ = ["SeedInfo", "Store", "slugify"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedInfo:
+    """What a script needs to talk to a seeded partner."""
+
+    partner_id: str
+    api_keys: tuple[str, ...]
+    user_id: str
+    workspace_id: str
+    workspace_slug: str
+    connection_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "partner_id": self.partner_id,
+            "api_key": self.api_keys[0],
+            "api_keys": list(self.api_keys),
+            "user_id": self.user_id,
+            "workspace_id": self.workspace_id,
+            "workspace_slug": self.workspace_slug,
+            "connection_id": self.connection_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _PartnerPlan:
+    """Fixed ids and times of a seeded partner, so a reset restores exactly the same state."""
+
+    number: int
+    api_keys: tuple[str, ...]
+    partner_id: str
+    user_id: str
+    workspace: tuple[int, str]
+    connection: tuple[int, str]
+    created_at: float
+
+
+class Store(Workspaces, Imports, DataStats):
+    """Thread-safe in-memory state of one emulated Filed gateway."""
+
+    def __init__(self, api_keys: Sequence[str]) -> None:
+        if not api_keys:
+            raise ValueError("at least one API key is required")
+        super().__init__()
+        self._seed_plan = self._plan_partner(1, tuple(api_keys))
+        self.reset()
+
+    def _plan_partner(self, number: int, api_keys: tuple[str, ...]) -> _PartnerPlan:
+        return _PartnerPlan(
+            number=number,
+            api_keys=api_keys,
+            partner_id=self._next_id("partner"),
+            user_id=self._next_id("user"),
+            workspace=self._new_id("workspace"),
+            connection=self._new_id("connection"),
+            created_at=self._timestamp(),
+        )
+
+    def _install_partner(self, plan: _PartnerPlan) -> SeedInfo:
+        suffix = "" if plan.number == 1 else f" {plan.number}"
+        user = User(
+            id=plan.user_id,
+            email=f"partner{plan.number}@partner.filed.emulator",
+            name=f"Demo Partner{suffix}",
+            role="owner",
+        )
+        partner = Partner(id=plan.partner_id, name=f"Demo Partner{suffix}", user=user, api_keys=list(plan.api_keys))
+        self._partners[partner.id] = partner
+        for key in plan.api_keys:
+            self._partner_by_key[key] = partner
+        workspace = self._add_workspace(
+            partner, plan.workspace, f"Demo Tax Firm{suffix}", plan.created_at, firm_size="sm", users=[user]
+        )
+        connection = self._add_connection(
+            workspace,
+            plan.connection,
+            SEED_PROVIDER_KEY,
+            plan.created_at,
+            status=CONNECTION_ACTIVE,
+            start_inputs={},
+            settings={},
+        )
+        return SeedInfo(
+            partner_id=partner.id,
+            api_keys=plan.api_keys,
+            user_id=user.id,
+            workspace_id=workspace.id,
+            workspace_slug=workspace.slug,
+            connection_id=connection.id,
+        )
+
+    def reset(self) -> SeedInfo:
+        """Back to the seeded partner, workspace and connection, with the same ids and API keys."""
+        with self._lock:
+            self._clear()
+            self.seed = self._install_partner(self._seed_plan)
+            return self.seed
+
+    def add_partner(self, api_key: str | None = None) -> SeedInfo:
+        """Another partner (with its own workspace and active connection), to test isolation."""
+        with self._lock:
+            key = api_key or f"filed-emulator-{secrets.token_hex(16)}"
+            if key in self._partner_by_key:
+                raise bad_input("API key already belongs to a partner")
+            plan = self._plan_partner(len(self._partners) + 1, (key,))
+            return self._install_partner(plan)
