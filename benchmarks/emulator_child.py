@@ -27,16 +27,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     with run_emulator(api_keys=args.api_keys, config=config_from_args(args), host=args.host) as handle:
-        line = {
-            "url": handle.url,
-            "base_url": handle.base_url,
-            "api_key": handle.api_key,
-            "api_keys": handle.api_keys,
-            "workspace_id": handle.workspace_id,
-            "workspace_slug": handle.workspace_slug,
-            "connection_id": handle.connection_id,
-        }
-        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.write(json.dumps(handle.describe()) + "\n")
         sys.stdout.flush()
         stop.wait()
     return 0

@@ -1,20 +1,24 @@
-"""``filed-emulator``: serve the emulator, print one JSON line describing it, stop on SIGTERM/SIGINT."""
+"""``filed-emulator``: serve the emulator, print one JSON line describing it, stop on SIGTERM/SIGINT.
+
+Importing this module needs only the provider's own dependencies: the serving machinery (the
+``emulator`` extra: ariadne, graphql-core, Starlette, uvicorn) is imported when ``main`` serves, so
+without the extra the command says what is missing instead of failing with a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
-from airflow_provider_filed.emulator.server import base_url, bind_socket, make_server
+
+EXTRA_MISSING_EXIT_CODE = 2
+INSTALL_EXTRA = 'pip install "airflow-provider-filed[emulator]"'
 
 _CONFIG_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("--latency-ms", float, "fixed delay added to every request"),
@@ -70,40 +74,6 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(**given)
 
 
-def startup_line(app: EmulatorApp, root: str) -> str:
-    """The single JSON line printed once the emulator is serving."""
-    seed = app.seed
-    return json.dumps(
-        {
-            "url": f"{root}/graphql",
-            "base_url": root,
-            "api_key": seed.api_keys[0],
-            "api_keys": list(seed.api_keys),
-            "workspace_id": seed.workspace_id,
-            "workspace_slug": seed.workspace_slug,
-            "connection_id": seed.connection_id,
-        }
-    )
-
-
-async def _serve(app: EmulatorApp, host: str, port: int) -> None:
-    sock = bind_socket(host, port)
-    server = make_server(app)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # uvicorn swaps in its own handlers while serving and re-raises the signal on exit: land it here.
-        signal.signal(sig, lambda *_: None)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.01)
-    if server.started:
-        sys.stdout.write(startup_line(app, base_url(sock)) + "\n")
-        sys.stdout.flush()
-    try:
-        await serving
-    finally:
-        sock.close()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``filed-emulator`` console script."""
     parser = build_parser()
@@ -112,8 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from_args(args)
     except ValidationError as error:
         parser.error(str(error))
-    app = create_app(api_keys=args.api_keys, config=config)
-    asyncio.run(_serve(app, args.host, args.port))
+    try:
+        from airflow_provider_filed.emulator.app import create_app
+        from airflow_provider_filed.emulator.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").startswith("airflow_provider_filed"):
+            raise
+        sys.stderr.write(
+            f"filed-emulator: the Python package {missing.name!r} is not installed; the emulator needs the "
+            f"'emulator' extra: {INSTALL_EXTRA}\n"
+        )
+        return EXTRA_MISSING_EXIT_CODE
+    asyncio.run(serve(create_app(api_keys=args.api_keys, config=config), args.host, args.port))
     return 0
 
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import signal
 import socket
+import sys
+from typing import Any
 
 import uvicorn
 
 from airflow_provider_filed.emulator.app import EmulatorApp
+from airflow_provider_filed.emulator.store import SeedInfo
+
+#: What a client needs to reach a served emulator: ``filed-emulator``'s JSON line, ``EmulatorHandle``'s fields.
+DESCRIPTION_KEYS = ("url", "base_url", "api_key", "api_keys", "workspace_id", "workspace_slug", "connection_id")
+
+
+def describe(root: str, seed: SeedInfo) -> dict[str, Any]:
+    """The :data:`DESCRIPTION_KEYS` of an emulator served at ``root`` (``http://host:port``)."""
+    values = (f"{root}/graphql", root, seed.api_keys[0], list(seed.api_keys), seed.workspace_id)
+    return dict(zip(DESCRIPTION_KEYS, (*values, seed.workspace_slug, seed.connection_id), strict=True))
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -31,3 +46,22 @@ def make_server(app: EmulatorApp) -> uvicorn.Server:
     """A quiet uvicorn server: warnings only, no access log, no lifespan."""
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
+
+
+async def serve(app: EmulatorApp, host: str, port: int) -> None:
+    """Serve ``app`` until SIGTERM/SIGINT, printing :func:`describe`'s JSON line to stdout once serving."""
+    sock = bind_socket(host, port)
+    server = make_server(app)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # uvicorn swaps in its own handlers while serving and re-raises the signal on exit: land it here.
+        signal.signal(sig, lambda *_: None)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        sys.stdout.write(json.dumps(describe(base_url(sock), app.seed)) + "\n")
+        sys.stdout.flush()
+    try:
+        await serving
+    finally:
+        sock.close()

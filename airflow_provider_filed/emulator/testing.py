@@ -14,7 +14,7 @@ import uvicorn
 
 from airflow_provider_filed.emulator.app import create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
-from airflow_provider_filed.emulator.server import base_url, bind_socket, make_server
+from airflow_provider_filed.emulator.server import DESCRIPTION_KEYS, base_url, bind_socket, describe, make_server
 
 STARTUP_TIMEOUT_S = 15.0
 _LOGIN = "mutation Login($apiKey: String!) { loginViaPersonalApiToken(token: $apiKey) { accessToken } }"
@@ -42,6 +42,10 @@ class EmulatorHandle:
             if self._client is None:
                 self._client = httpx.Client(timeout=self.timeout_s, trust_env=False)
             return self._client
+
+    def describe(self) -> dict[str, Any]:
+        """Where it is and its seeded ids, as ``filed-emulator`` prints them on start."""
+        return {key: getattr(self, key) for key in DESCRIPTION_KEYS}
 
     def close(self) -> None:
         with self._client_lock:
@@ -96,16 +100,7 @@ def run_emulator(
     try:
         root = base_url(sock)
         _wait_until_serving(server, thread, root)
-        seed = app.seed
-        handle = EmulatorHandle(
-            url=f"{root}/graphql",
-            base_url=root,
-            api_key=seed.api_keys[0],
-            workspace_id=seed.workspace_id,
-            workspace_slug=seed.workspace_slug,
-            connection_id=seed.connection_id,
-            api_keys=list(seed.api_keys),
-        )
+        handle = EmulatorHandle(**describe(root, app.seed))
         try:
             yield handle
         finally:

@@ -94,3 +94,36 @@ def test_cli_rejects_invalid_values(capfd: pytest.CaptureFixture[str]) -> None:
         main(["--error-rate", "3"])
     assert exited.value.code == 2
     assert "error_rate" in capfd.readouterr().err
+
+
+WITHOUT_EXTRA = """
+import sys
+
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Missing())
+from airflow_provider_filed.emulator.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("blocked", [("ariadne", "graphql"), ("uvicorn",)], ids=["no-ariadne", "no-uvicorn"])
+def test_cli_without_the_emulator_extra_says_what_to_install(blocked: tuple[str, ...]) -> None:
+    code = f"BLOCKED = {set(blocked)!r}\n{WITHOUT_EXTRA}"
+    done = subprocess.run([sys.executable, "-c", code, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert 'pip install "airflow-provider-filed[emulator]"' in line
+    assert any(f"'{name}'" in line for name in blocked), line
+
+    helped = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0
+    assert "--lenient-duplicates" in helped.stdout
