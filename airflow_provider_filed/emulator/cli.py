@@ -31,6 +31,7 @@ _CONFIG_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("--token-ttl-s", float, "access token lifetime (seconds)"),
     ("--processing-time-s", float, "trigger-to-terminal time; negative: never finish"),
     ("--artifact-failure-pattern", str, "regex: artifact urls matching it end in error"),
+    ("--artifact-terminated-pattern", str, "regex: artifact urls matching it end terminated (cancelled)"),
     ("--max-inputs-per-request", int, "most inputs per create request"),
     ("--default-limit", int, "page size when 'limit' is omitted"),
     ("--max-limit", int, "larger limits are clamped to this"),

@@ -38,6 +38,10 @@ class EmulatorConfig(BaseModel):
     artifact_failure_pattern: str = Field(
         default="fail", description="Regex searched in an artifact url; a match ends the artifact in error."
     )
+    artifact_terminated_pattern: str | None = Field(
+        default=None,
+        description="Regex searched in an artifact url; a match ends it terminated (cancelled). None: never.",
+    )
     max_inputs_per_request: int = Field(default=500, ge=1, description="Most inputs per create request.")
     default_limit: int = Field(default=100, ge=0, description="Page size when 'limit' is omitted.")
     max_limit: int = Field(default=1000, ge=1, description="Larger 'limit' values are clamped to this.")
@@ -62,9 +66,11 @@ class EmulatorConfig(BaseModel):
     )
     seed: int | None = Field(default=None, description="Seed of the fault dice, for reproducible runs.")
 
-    @field_validator("artifact_failure_pattern")
+    @field_validator("artifact_failure_pattern", "artifact_terminated_pattern")
     @classmethod
-    def _pattern_compiles(cls, value: str) -> str:
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             re.compile(value)
         except re.error as exc:

@@ -205,7 +205,10 @@ class Work:
 
 @dataclass(slots=True, eq=False)
 class WorkArtifact:
-    """One file Filed downloads from ``url``; ends in success or in error with a reason in metadata."""
+    """One file Filed downloads from ``url``; ends in success, in error, or terminated (cancelled).
+
+    Error and terminated carry their reason in ``metadata``; only a success has an ``uploadedUrl``.
+    """
 
     id: str
     externalId: str
@@ -218,6 +221,7 @@ class WorkArtifact:
     input_metadata: Any
     job: ConnectionJob
     failure_reason: str | None = None
+    terminated: bool = False
 
     def _done(self) -> bool:
         return self.job.phase(now()) == PHASE_DONE
@@ -226,7 +230,9 @@ class WorkArtifact:
     def status(self) -> str:
         if not self._done():
             return ARTIFACT_INITIAL
-        return ARTIFACT_ERROR if self.failure_reason is not None else ARTIFACT_SUCCESS
+        if self.failure_reason is None:
+            return ARTIFACT_SUCCESS
+        return ARTIFACT_TERMINATED if self.terminated else ARTIFACT_ERROR
 
     @property
     def uploadedUrl(self) -> str | None:

@@ -207,6 +207,7 @@ def resolve_trigger(_: None, info: GraphQLResolveInfo, connectionJobId: str) -> 
         connectionJobId,
         ctx.config.processing_time_s,
         ctx.config.artifact_failure_pattern,
+        terminated_pattern=ctx.config.artifact_terminated_pattern,
         status_case=ctx.config.status_case,
     )
 

@@ -77,6 +77,8 @@ def test_cli_flags_build_the_config() -> None:
             "-1",
             "--artifact-failure-pattern",
             "bad",
+            "--artifact-terminated-pattern",
+            "cancel",
             "--fault-operation",
             "createJobWorks",
         ]
@@ -84,7 +86,7 @@ def test_cli_flags_build_the_config() -> None:
     config = config_from_args(args)
     assert (config.latency_ms, config.jitter_ms, config.error_rate) == (5, 1, 0.1)
     assert (config.commit_then_fail_rate, config.token_ttl_s, config.never_finish) == (0.2, 60, True)
-    assert config.artifact_failure_pattern == "bad"
+    assert (config.artifact_failure_pattern, config.artifact_terminated_pattern) == ("bad", "cancel")
     assert config.fault_operations == ["createJobWorks"]
     assert config.max_limit == 1000
 

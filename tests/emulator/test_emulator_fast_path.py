@@ -8,7 +8,7 @@ and the corpus checks which requests the plans actually served.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,7 +197,13 @@ def scenario(rec: Recorder, clock: Clock) -> None:
     call(CREATE_ARTIFACTS, {"jw": jw[0], "inputs": artifacts}, fast=True)
     call(
         CREATE_ARTIFACTS,
-        {"jw": jw[1], "inputs": [_artifact("bad", url="https://p.test/fail.pdf", metadata=7)]},
+        {
+            "jw": jw[1],
+            "inputs": [
+                _artifact("bad", url="https://p.test/fail.pdf", metadata=7),
+                _artifact("cx", url="https://p.test/cancel"),
+            ],
+        },
         fast=True,
     )
     call(CREATE_ARTIFACTS, {"jw": jw[1], "inputs": [_artifact("w2"), _artifact("w2")]}, fast=True)
@@ -287,12 +293,13 @@ def scenario(rec: Recorder, clock: Clock) -> None:
     )
     call('{ __type(name: "JobWork") { name fields { name } } }', fast=False)
 
-    emu.configure(processing_time_s=10)
+    emu.configure(processing_time_s=10, artifact_terminated_pattern="cancel")
     call(
         "mutation($j: ID!) { triggerConnectionJob(connectionJobId: $j) { id status updatedAt } }", {"j": j1}, fast=False
     )
     call(CREATE_WORKS, {"job": j1, "inputs": _works(1, "late")}, fast=True)
     call(CREATE_ARTIFACTS, {"jw": jw[0], "inputs": [_artifact("late")]}, fast=True)
+    call(three, {**page_vars, "o0": 0, "o1": 3, "o2": 6}, fast=True)
     emu.configure(status_case="upper")
     call(CREATE_WORKS, {"job": j1, "inputs": _works(1, "late")}, fast=True)
     clock.advance(5)
@@ -303,6 +310,7 @@ def scenario(rec: Recorder, clock: Clock) -> None:
     call(READ, {}, fast=True)
     call(three, {**page_vars, "o0": 0, "o1": 3, "o2": 6}, fast=True)
     emu.configure(status_case="lower")
+    call(READ, {"filters": {"connectionJobIds": [j1]}}, fast=True)
 
     emu.configure(seed=5, commit_then_fail_rate=1.0, fault_operations=["createJobWorks"])
     call(CREATE_WORKS, {"job": j2, "inputs": _works(2, "ctf")}, fast=True)
@@ -374,3 +382,18 @@ def test_fast_path_answers_as_graphql_core(clock: Clock, general_runs: Callable[
     assert {200, 400, 401, 429} <= statuses
     assert statuses & {500, 502, 503}
     assert fast_stats["requests"]["createJobWorks"]["200"] > 10
+    seen = set(_statuses(fast_transcript))
+    assert {"pending", "processing", "completed", "failed", "initial", "success", "error", "terminated"} <= seen
+    assert {"PROCESSING", "ACTIVE", "Completed", "Terminated", "Success"} <= seen
+
+
+def _statuses(value: Any) -> Iterator[str]:
+    """Every ``status`` value anywhere in a JSON value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "status" and isinstance(item, str):
+                yield item
+            yield from _statuses(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _statuses(item)

@@ -251,6 +251,49 @@ def test_failure_pattern_is_configurable(filed_emulator: EmulatorHandle, gateway
     assert row["work"]["status"] == "failed"
 
 
+def test_terminated_pattern_cancels_artifacts(filed_emulator: EmulatorHandle, gateway: Gateway) -> None:
+    assert filed_emulator.configure()["artifact_terminated_pattern"] is None
+    filed_emulator.configure(processing_time_s=0)
+    first = gateway.create_job("never terminated")
+    (work,) = gateway.create_works(first, ["a"])
+    gateway.create_artifacts(work["id"], [_artifact("doc", url="https://x.test/cancel-me.pdf")])
+    gateway.trigger(first)
+    assert gateway.job_works(first)[0]["jobWorkArtifacts"][0]["workArtifact"]["status"] == "success"
+
+    filed_emulator.configure(artifact_terminated_pattern=r"cancel")
+    job_id = gateway.create_job("terminated")
+    cancelled, kept = gateway.create_works(job_id, ["cancelled", "kept"])
+    gateway.create_artifacts(
+        cancelled["id"],
+        [
+            _artifact("c", url="https://x.test/cancel.pdf", metadata={"k": 1}),
+            _artifact("both", url="https://x/fail-cancel"),
+        ],
+    )
+    gateway.create_artifacts(kept["id"], [_artifact("k"), _artifact("f", url="https://x.test/fail.pdf")])
+    gateway.trigger(job_id)
+    rows = {row["work"]["externalId"]: row for row in gateway.job_works(job_id)}
+    artifacts = {
+        a["workArtifact"]["externalId"]: a["workArtifact"] for row in rows.values() for a in row["jobWorkArtifacts"]
+    }
+    assert {name: artifact["status"] for name, artifact in artifacts.items()} == {
+        "c": "terminated",
+        "both": "terminated",
+        "k": "success",
+        "f": "error",
+    }
+    assert artifacts["c"]["uploadedUrl"] is None
+    assert artifacts["c"]["metadata"]["k"] == 1
+    assert "cancelled" in artifacts["c"]["metadata"]["reason"]
+    assert rows["cancelled"]["work"]["status"] == "failed"
+    filed_emulator.configure(status_case="upper")
+    assert gateway.job_works(job_id)[0]["jobWorkArtifacts"][0]["workArtifact"]["status"] == "TERMINATED"
+    response = filed_emulator.http.post(
+        f"{filed_emulator.base_url}/_emulator/config", json={"artifact_terminated_pattern": "("}
+    )
+    assert response.status_code == 400
+
+
 def test_job_without_works_completes_at_once(filed_emulator: EmulatorHandle, gateway: Gateway) -> None:
     filed_emulator.configure(processing_time_s=-1)
     job_id = gateway.create_job()

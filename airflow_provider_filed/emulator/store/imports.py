@@ -76,6 +76,17 @@ def _duplicates(external_ids: Sequence[str], existing: set[str]) -> tuple[list[s
     return list(offending), attempts
 
 
+def _settle(artifact: WorkArtifact, failure: re.Pattern[str], termination: re.Pattern[str] | None) -> None:
+    """Decide how Filed's download of ``artifact`` ends: cancelled, failed, or (no reason) a success."""
+    if artifact.url is None:
+        artifact.failure_reason = "no url"
+    elif termination is not None and termination.search(artifact.url):
+        artifact.failure_reason = f"cancelled: url matches the termination pattern {termination.pattern!r}"
+        artifact.terminated = True
+    elif failure.search(artifact.url):
+        artifact.failure_reason = f"download failed: url matches the failure pattern {failure.pattern!r}"
+
+
 class Imports(StoreState):
     """``createConnectionJob``, ``createJobWorks``, ``createJobWorkArtifacts``, the trigger, and ``jobWorks``."""
 
@@ -235,10 +246,12 @@ class Imports(StoreState):
         processing_time_s: float,
         failure_pattern: str,
         *,
+        terminated_pattern: str | None = None,
         status_case: str = "lower",
     ) -> ConnectionJob:
         """Start processing: outcomes are decided now, statuses follow the clock on every read."""
-        pattern = re.compile(failure_pattern)
+        failure = re.compile(failure_pattern)
+        termination = re.compile(terminated_pattern) if terminated_pattern is not None else None
         with self._lock:
             job = self._job_for(partner, job_id)
             if job.phase(now()) != PHASE_PENDING:
@@ -251,14 +264,8 @@ class Imports(StoreState):
             for job_work in job.job_works:
                 failed = False
                 for job_artifact in job_work.jobWorkArtifacts:
-                    artifact = job_artifact.workArtifact
-                    if artifact.url is None:
-                        artifact.failure_reason = "no url"
-                    elif pattern.search(artifact.url):
-                        artifact.failure_reason = (
-                            f"download failed: url matches the failure pattern {pattern.pattern!r}"
-                        )
-                    failed = failed or artifact.failure_reason is not None
+                    _settle(job_artifact.workArtifact, failure, termination)
+                    failed = failed or job_artifact.workArtifact.failure_reason is not None
                 job_work.work.failed = failed
             triggered = self._timestamp()
             job.triggered_at = triggered
