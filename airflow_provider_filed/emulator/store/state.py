@@ -70,10 +70,10 @@ class StoreState:
     def _new_id(self, prefix: str) -> tuple[int, str]:
         """A creation sequence number and the id made of it (``job_000000000042``): ids sort in creation order."""
         seq = next(self._counter)
-        return seq, "%s_%012d" % (prefix, seq)
+        return seq, prefix + "_" + str(seq).zfill(12)
 
     def _next_id(self, prefix: str) -> str:
-        return "%s_%012d" % (prefix, next(self._counter))
+        return prefix + "_" + str(next(self._counter)).zfill(12)
 
     def _timestamp(self) -> float:
         """Now, never earlier than a time already handed out."""
