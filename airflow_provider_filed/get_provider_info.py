@@ -41,11 +41,13 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_filed.operators.connection_job",
                     "airflow_provider_filed.operators.job_works",
                     "airflow_provider_filed.operators.job_work_artifacts",
+                    "airflow_provider_filed.operators.plan_import",
                 ],
             }
         ],
         "sensors": [{"integration-name": "Filed", "python-modules": ["airflow_provider_filed.sensors.job_works"]}],
         "triggers": [{"integration-name": "Filed", "python-modules": ["airflow_provider_filed.triggers.job_works"]}],
+        "asset-uris": [{"schemes": ["filed"], "handler": "airflow_provider_filed.assets.sanitize_uri"}],
         "extra-links": ["airflow_provider_filed.links.filed.FiledWorkspaceLink"],
         "connection-types": [
             {
@@ -66,7 +68,14 @@ def get_provider_info() -> dict[str, Any]:
                     "timeout": _number("Request timeout (s)", "Per HTTP request.", 60, "number"),
                     "batch_size": _number("Batch size", "Works per createJobWorks request (Filed accepts 500).", 500),
                     "max_concurrency": _number("Max concurrent requests", "Bulk requests in flight at once.", 4),
-                    "page_size": _number("Page size", "Job works read per request (Filed caps pages at 1,000).", 1000),
+                    "page_size": _number(
+                        "Page size", "Job works asked per page (Filed documents a cap of 1,000).", 1000
+                    ),
+                    "pages_per_request": _number("Pages per request", "Pages read in one request (aliases).", 8),
+                    "sort_by": _text(
+                        "Sort jobWorks by (JSON)",
+                        'Sent as jobWorks\' sortBy only when set, e.g. {"field": "createdAt", "direction": "ASC"}.',
+                    ),
                     "retry_initial_wait": _number("First retry wait (s)", "Backoff doubles from here.", 0.5, "number"),
                     "app_url": _text("Filed app URL", "Base of the 'Filed' link.", "https://app.filed.com"),
                     "max_attempts": _number("Retry attempts", "Per request, for 429, 5xx and network errors.", 6),

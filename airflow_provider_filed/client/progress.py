@@ -177,13 +177,12 @@ def job_works_progress(
     summary.works_by_status = dict(tally.works)
     summary.artifacts_by_status = dict(tally.artifacts)
     if tally.failed_ids:
-        named = JobWorksScope(
-            workspace_id=workspace_id,
-            connection_id=connection_id,
-            filters=JobWorkFilters(ids=tally.failed_ids[:FAILURES_NAMED]),
-        )
+        named = tally.failed_ids[:FAILURES_NAMED]
         details = yield from all_job_works(
-            named, paging, selection=documents.JOB_WORK_FAILURE_SELECTION, expected=len(named.filters.ids or ())
+            JobWorksScope(workspace_id=workspace_id, connection_id=connection_id, filters=JobWorkFilters(ids=named)),
+            paging,
+            selection=documents.JOB_WORK_FAILURE_SELECTION,
+            expected=len(named),
         )
         summary.failed_works = [_failed_work(w, tally.statuses) for w in details]
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
@@ -13,7 +14,9 @@ from airflow_provider_filed.client import (
     FiledClient,
     FiledConfigurationError,
     FiledError,
+    FiledValidationError,
 )
+from airflow_provider_filed.client.documents import ALREADY_TRIGGERED, TRIGGER_CONNECTION_JOB
 from airflow_provider_filed.client.models import ConnectionFilters
 from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.hooks.settings import FiledSettings, settings_from_connection
@@ -89,6 +92,18 @@ class FiledHook(BaseHook):
             connection_id=self.require(connection_id, "connection_id"),
             connection_job_id=connection_job_id,
         )
+
+    def trigger_connection_job(
+        self, connection_job_id: str, document: str = TRIGGER_CONNECTION_JOB, already: str = ALREADY_TRIGGERED
+    ) -> str:
+        """Trigger a connection job; Filed's refusal of a second trigger (``already`` matches its message)
+        counts as done, so this is safe to repeat. Returns the job's status, or "already triggered"."""
+        try:
+            return str(self.client.trigger_connection_job(connection_job_id, document).status)
+        except FiledValidationError as exc:
+            if not re.search(already, exc.message, re.IGNORECASE):
+                raise
+            return "already triggered"
 
     def test_connection(self) -> tuple[bool, str]:
         """Log in, and check that the configured workspace and provider connection are visible."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,12 +28,26 @@ class FiledConnectionExtras(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_concurrency: int = Field(default=4, ge=1, le=64)
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    pages_per_request: int = Field(default=8, ge=1, le=50)
+    sort_by: dict[str, Any] | None = None
     max_attempts: int = Field(default=6, ge=1, le=50)
     retry_max_total_time: float = Field(default=180.0, gt=0)
     retry_initial_wait: float = Field(default=0.5, ge=0)
     success_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_SUCCESS_STATUSES))
     failure_statuses: list[str] = Field(default_factory=lambda: list(DEFAULT_FAILURE_STATUSES))
     allow_insecure_http: bool = False
+
+    @field_validator("sort_by", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f'must be a JSON object, e.g. {{"field": "createdAt"}}: {exc}') from None
+        return value
 
     @field_validator("success_statuses", "failure_statuses", mode="before")
     @classmethod
@@ -73,6 +88,8 @@ def settings_from_connection(
             batch_size=extras.batch_size,
             max_concurrency=extras.max_concurrency,
             page_size=extras.page_size,
+            pages_per_request=extras.pages_per_request,
+            sort_by=extras.sort_by,
             allow_insecure_http=extras.allow_insecure_http,
             retry=RetrySettings(
                 max_attempts=extras.max_attempts,

@@ -2,58 +2,55 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import Context, Variable
+from airflow.sdk import Context
 
-from airflow_provider_filed.client.documents import TRIGGER_CONNECTION_JOB
-from airflow_provider_filed.client.errors import FiledValidationError
+from airflow_provider_filed.client.documents import ALREADY_TRIGGERED, TRIGGER_CONNECTION_JOB
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,
     fail_fast_on_permanent_errors,
 )
 
-#: Filed's answer when a connection job was triggered before (by an earlier attempt of this task).
-ALREADY_TRIGGERED = r"already triggered|no longer accepts works"
-
-
-def ledger_key(context: Context) -> str:
-    """The Airflow Variable that remembers which connection job this task instance opened."""
-    ti = context["ti"]
-    return f"filed_connection_job::{ti.dag_id}::{ti.run_id}::{ti.task_id}::{ti.map_index}"
-
 
 class CreateConnectionJobOperator(FiledBaseOperator):
-    """Create a connection job and return its id.
+    """Create a connection job and return its id — or reuse the one this DAG opened and has not triggered.
 
-    The id is recorded in an Airflow Variable keyed by DAG run and task, so a retry of this task
-    (or a cleared re-run) reuses the job its earlier attempt opened instead of opening a second one.
+    The open job is remembered in an Airflow Variable per DAG and provider connection (see
+    :mod:`airflow_provider_filed.push_import.ledger`), so a retry, a cleared run or the next run adds to it instead of opening a second
+    one and stranding the first one's works; it is forgotten once triggered.
 
     :param job_name: name of the import batch in Filed (templated), e.g. ``"tax-season {{ ds }}"``.
     :param connection_id: provider connection id; defaults to the connection's ``connection_id`` extra.
-    :param reuse_job_on_retry: set False to always open a new job.
+    :param reuse_open_job: set False to always open a new job (nothing is remembered).
     """
 
     template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "job_name")
 
-    def __init__(self, *, job_name: str, reuse_job_on_retry: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, job_name: str, reuse_open_job: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.job_name = job_name
-        self.reuse_job_on_retry = reuse_job_on_retry
+        self.reuse_open_job = reuse_open_job
 
     def execute(self, context: Context) -> str:
-        key = ledger_key(context)
-        if self.reuse_job_on_retry and (job_id := Variable.get(key, default=None)):
-            self.log.info("Reusing connection job %s opened by an earlier attempt of this task", job_id)
-            return str(job_id)
+        from airflow_provider_filed.push_import import ledger
+
+        ti = context["ti"]
         with fail_fast_on_permanent_errors():
             connection_id = self.hook.require(self.connection_id, "connection_id")
+            if self.reuse_open_job and (open_job := ledger.open_connection_job(self.hook, ti.dag_id, connection_id)):
+                by = "an earlier attempt of this run" if open_job.run_id == ti.run_id else f"run {open_job.run_id}"
+                self.log.info(
+                    "Reusing connection job %s, opened by %s and not triggered yet", open_job.connection_job_id, by
+                )
+                return open_job.connection_job_id
             job = self.hook.client.create_connection_job(connection_id, self.job_name)
-        if self.reuse_job_on_retry:
-            Variable.set(key, job.id, description="Filed connection job opened by this task (reused on retry)")
+        if self.reuse_open_job:
+            ledger.remember(
+                ti.dag_id, connection_id, ledger.OpenConnectionJob(connection_job_id=job.id, run_id=ti.run_id)
+            )
         self.log.info("Opened connection job %s (%r) on provider connection %s", job.id, job.name, connection_id)
         return job.id
 
@@ -64,6 +61,7 @@ class TriggerConnectionJobOperator(FiledBaseOperator):
     Filed does not document this operation: the default document is the project's assumption
     (``triggerConnectionJob(connectionJobId: ID!)``). Replace it with ``document`` once Filed confirms
     the real one; it receives ``$connectionJobId``. A job triggered by an earlier attempt counts as done.
+    Once triggered, the DAG no longer remembers the job as open.
     """
 
     template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id", "document")
@@ -83,14 +81,25 @@ class TriggerConnectionJobOperator(FiledBaseOperator):
         self.already_triggered_pattern = already_triggered_pattern
 
     def execute(self, context: Context) -> str:
-        context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        from airflow_provider_filed.push_import import ledger
+
+        ti = context["ti"]
+        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         with fail_fast_on_permanent_errors():
-            try:
-                job = self.hook.client.trigger_connection_job(self.connection_job_id, self.document)
-            except FiledValidationError as exc:
-                if not re.search(self.already_triggered_pattern, exc.message, re.IGNORECASE):
-                    raise
-                self.log.info("Connection job %s was already triggered: %s", self.connection_job_id, exc.message)
-                return self.connection_job_id
-        self.log.info("Triggered connection job %s (status %s)", job.id, job.status)
+            connection_id = self.hook.require(self.connection_id, "connection_id")
+            record = ledger.recall(ti.dag_id, connection_id)
+            remembered = record is not None and record.connection_job_id == self.connection_job_id
+            if record is not None and remembered:
+                custom = self.document if self.document != TRIGGER_CONNECTION_JOB else None
+                ledger.remember(
+                    ti.dag_id,
+                    connection_id,
+                    record.model_copy(update={"state": "triggering", "trigger_document": custom}),
+                )
+            status = self.hook.trigger_connection_job(
+                self.connection_job_id, self.document, self.already_triggered_pattern
+            )
+        if remembered:
+            ledger.forget(ti.dag_id, connection_id)
+        self.log.info("Triggered connection job %s (status %s)", self.connection_job_id, status)
         return self.connection_job_id

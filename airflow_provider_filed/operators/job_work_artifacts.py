@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowException
@@ -17,56 +15,96 @@ from airflow_provider_filed.operators.base import (
     fail_fast_on_permanent_errors,
 )
 
+if TYPE_CHECKING:
+    from airflow_provider_filed.client.bulk import OnUnattachable
+
 
 def load_artifacts(source: str | Mapping[str, Any]) -> Mapping[str, Any]:
-    """The artifact mapping as given, or read from a ``.json`` file holding it."""
+    """The artifact mapping as given, or read from a ``.json`` file (path or URI) holding it."""
     if not isinstance(source, str):
         return source
-    path = Path(source)
-    if not path.is_file():
-        raise FiledInputError(f"file not found: {path}", source="artifacts")
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise FiledInputError(f"not valid JSON: {exc}", source=str(path)) from None
+    from airflow_provider_filed.push_import.files import read_json
+
+    loaded = read_json(source, source_name="artifacts")
     if not isinstance(loaded, Mapping):
-        raise FiledInputError("must hold an object {client externalId: [artifacts]}", source=str(path))
+        raise FiledInputError("must hold an object {client externalId: [artifacts]}", source=source)
     return loaded
 
 
+def job_work_ids_of(value: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """``{client externalId: job work id}`` from a mapping, or from the result of ``CreateJobWorksOperator``."""
+    if value is None:
+        return None
+    nested = value.get("job_work_ids")
+    ids: Mapping[str, Any] = nested if isinstance(nested, Mapping) else value
+    return {str(client): str(job_work) for client, job_work in ids.items()}
+
+
 class CreateJobWorkArtifactsOperator(FiledBaseOperator):
-    """Attach files to the job works created upstream; Filed downloads each from its ``url``.
+    """Attach files to the job works of a connection job; Filed downloads each from its ``url``.
+
+    Exactly once per artifact ``externalId``: what Filed already holds is skipped. Documents of clients
+    imported by an earlier connection job cannot be attached once that job was triggered: they are
+    reported (count and first ids, ``unattachable`` in the result) and do not fail the task unless
+    ``on_unattachable="fail"``.
 
     :param connection_job_id: the connection job whose works receive the files (templated).
     :param artifacts: ``{client externalId: [{name, type, url, externalId, metadata}]}`` (templated,
-        an XComArg, or the path of a ``.json`` file holding it). Validated before any request.
-    :return: JSON-safe ``{total, created, already_present, job_works, errors}``. Per-work errors
-        fail the task after every other work got its files, naming each failed client.
+        an XComArg, or the path or URI of a ``.json`` file holding it). Validated before any request.
+    :param job_work_ids: which job work each client has in this job — a mapping, or the result of
+        ``CreateJobWorksOperator`` (templated/XComArg). A first attempt then reads nothing before
+        attaching; clients not in it are looked up on the provider connection (one read).
+    :param on_unattachable: ``"report"`` (default) or ``"fail"`` (before anything is attached).
+    :return: JSON-safe ``{total, created, already_present, unattachable, unattachable_external_ids,
+        job_works, errors}``. Per-work errors fail the task after every other work got its files,
+        naming each failed client.
     """
 
-    template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id", "artifacts")
+    template_fields: Sequence[str] = (
+        *FiledBaseOperator.template_fields,
+        "connection_job_id",
+        "artifacts",
+        "job_work_ids",
+    )
 
-    def __init__(self, *, connection_job_id: str, artifacts: str | Mapping[str, Sequence[Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        connection_job_id: str,
+        artifacts: str | Mapping[str, Sequence[Any]],
+        job_work_ids: Mapping[str, Any] | None = None,
+        on_unattachable: OnUnattachable = "report",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        if on_unattachable not in ("report", "fail"):
+            raise ValueError(f"on_unattachable must be 'report' or 'fail', got {on_unattachable!r}")
         self.connection_job_id = connection_job_id
         self.artifacts = artifacts
+        self.job_work_ids = job_work_ids
+        self.on_unattachable = on_unattachable
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_filed.client.bulk import ArtifactsImport
         from airflow_provider_filed.client.inputs import parse_artifacts
 
-        context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        ti = context["ti"]
+        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         with fail_fast_on_permanent_errors():
             artifacts = parse_artifacts(load_artifacts(self.artifacts))
             target = self.hook.target(
                 self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
             )
-            result = ArtifactsImport(self.hook.client, target, on_progress=self._log_progress).run(artifacts)
+            importer = ArtifactsImport(
+                self.hook.client, target, on_progress=self._log_progress, on_unattachable=self.on_unattachable
+            )
+            result = importer.run(artifacts, job_work_ids=job_work_ids_of(self.job_work_ids), fresh=ti.try_number == 1)
         self.log.info(
-            "Connection job %s: %s artifacts attached, %s already there, %d job works failed",
+            "Connection job %s: %s artifacts attached, %s already there, %s unattachable, %d job works failed",
             self.connection_job_id,
             f"{result.created:,}",
             f"{result.already_present:,}",
+            f"{result.unattachable:,}",
             len(result.errors),
         )
         if result.errors:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
 
@@ -13,24 +13,32 @@ from airflow_provider_filed.operators.base import (
     fail_fast_on_permanent_errors,
 )
 
+if TYPE_CHECKING:
+    from airflow_provider_filed.client.bulk import ExistingScope, OnExisting
+
 
 class CreateJobWorksOperator(FiledBaseOperator):
-    """Create the works (one per client) of a connection job, in concurrent batches.
+    """Create the works (one per client) of a connection job, in concurrent batches, exactly once per externalId.
 
-    Every row is validated before any request (row number, field, reason; duplicate externalIds).
-    The connection job is read first and only missing externalIds are created, so a task retry —
-    or a write whose answer was lost — never creates a client twice. Map it over client batches
-    with ``.partial(connection_job_id=...).expand(works=batches)``.
+    Every row is validated before any request (row number, field, reason; duplicate externalIds). The
+    provider connection's existing externalIds are read once, so a client imported by an earlier
+    connection job is skipped (``on_existing="skip"``, logged with a count and reported as
+    ``skipped_existing``) or refused (``"fail"``), and a task retry — or a write whose answer was lost —
+    never creates a client twice. Map it over client batches with
+    ``.partial(connection_job_id=...).expand(works=batches)``.
 
     :param connection_job_id: the connection job to fill (templated).
     :param works: ``[{"name": ..., "externalId": ...}]`` (templated, or an upstream XComArg), or the
-        path of a ``.csv`` (columns ``name,externalId``), ``.jsonl`` or ``.json`` file.
+        path or URI (``file://``, ``s3://``…) of a ``.csv`` (columns ``name,externalId``), ``.jsonl`` or
+        ``.json`` file. ``None``: a batch with no clients (nothing to create; logged).
+    :param on_existing: ``"skip"`` (default) or ``"fail"`` for clients already imported by another job.
+    :param check_existing: read the connection's existing externalIds first (default). Set False only when
+        an upstream step already excluded them (the example DAGs' ``plan_import`` does): a first attempt
+        then creates without reading, and a retry reads this connection job only.
     :param batch_size: works per request (default: the connection's ``batch_size``, 500).
     :param max_concurrency: requests in flight (default: the connection's ``max_concurrency``, 4).
-    :param read_first: read the job before the first attempt too (retries always do). Off by default:
-        many mapped tasks filling one new job would each read all of it; a clash surfaces as a
-        ``CONFLICT`` and is reconciled the same way.
-    :return: JSON-safe ``{connection_job_id, total, created, already_present, job_work_ids}``.
+    :return: JSON-safe ``{connection_job_id, total, created, already_present, skipped_existing,
+        skipped_external_ids, job_work_ids}``.
     """
 
     template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id", "works")
@@ -39,43 +47,54 @@ class CreateJobWorksOperator(FiledBaseOperator):
         self,
         *,
         connection_job_id: str,
-        works: str | Sequence[Any],
+        works: str | Sequence[Any] | None,
+        on_existing: OnExisting = "skip",
+        check_existing: bool = True,
         batch_size: int | None = None,
         max_concurrency: int | None = None,
-        read_first: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.read_first = read_first
+        if on_existing not in ("skip", "fail"):
+            raise ValueError(f"on_existing must be 'skip' or 'fail', got {on_existing!r}")
         self.connection_job_id = connection_job_id
         self.works = works
+        self.on_existing = on_existing
+        self.check_existing = check_existing
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_filed.client.bulk import JobWorksImport
+        from airflow_provider_filed.client.bulk import JobWorksImport, JobWorksImportResult
         from airflow_provider_filed.client.inputs import parse_job_works
-        from airflow_provider_filed.operators.sources import load_rows
+        from airflow_provider_filed.push_import.files import load_rows
 
-        context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        ti = context["ti"]
+        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        if self.works is None:
+            self.log.info("No clients in this batch: nothing to create in connection job %s", self.connection_job_id)
+            return JobWorksImportResult(
+                connection_job_id=self.connection_job_id, total=0, created=0, already_present=0, job_work_ids={}
+            ).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
             inputs = parse_job_works(load_rows(self.works, required=("name", "externalId")))
             target = self.hook.target(
                 self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
             )
             self.log.info("Creating %s works in connection job %s", f"{len(inputs):,}", self.connection_job_id)
-            importer = JobWorksImport(self.hook.client, target, on_progress=self._log_progress)
+            importer = JobWorksImport(
+                self.hook.client, target, on_progress=self._log_progress, on_existing=self.on_existing
+            )
+            existing: ExistingScope = "connection" if self.check_existing else "job" if ti.try_number > 1 else "none"
             result = importer.run(
-                inputs,
-                batch_size=self.batch_size,
-                max_concurrency=self.max_concurrency,
-                read_first=context["ti"].try_number > 1 or self.read_first,
+                inputs, existing=existing, batch_size=self.batch_size, max_concurrency=self.max_concurrency
             )
         self.log.info(
-            "Connection job %s: %s works created, %s already there",
+            "Connection job %s: %s works created, %s already there, %s skipped (imported by an earlier job)",
             self.connection_job_id,
             f"{result.created:,}",
             f"{result.already_present:,}",
+            f"{result.skipped_existing:,}",
         )
         return result.model_dump(mode="json")
 

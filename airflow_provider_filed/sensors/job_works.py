@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 class JobWorksSensor(BaseSensorOperator):
     """Succeed when every job work (and, if asked, every artifact) is terminal with few enough failures.
 
-    Each poke pages through ``jobWorks`` with a minimal selection and logs one line (counts by status,
-    percent done). Failures beyond ``max_failed`` fail the task at once, naming the first 20 failed
-    works with Filed's reason. Returns (XCom) a JSON summary: counts and failed externalIds.
+    Each poke reads ``jobWorks`` to an empty page with a minimal selection and logs one line (counts by
+    status, percent done). Failures beyond ``max_failed`` fail the task at once, naming the first 20
+    failed works with Filed's reason; so does a job with no works at all (a wrong id, or nothing was
+    created). Returns (XCom) a JSON summary: counts and failed externalIds.
 
     :param connection_job_id: wait for all works of this connection job (templated), or
     :param job_work_ids: wait for these job works only (templated).
+    :param expected_works: how many works the import created (templated, e.g. from upstream): the sensor
+        never succeeds having seen fewer, and 0 means an empty job is a success.
     :param success_statuses: / :param failure_statuses: override the connection's status sets.
     :param include_artifacts: also require every artifact to be terminal, and count failed artifacts.
     :param max_failed: failures tolerated: a count (>= 1) or a fraction (< 1) of the works; default 0.
@@ -42,6 +45,7 @@ class JobWorksSensor(BaseSensorOperator):
         "workspace_id",
         "connection_id",
         "max_failed",
+        "expected_works",
     )
     operator_extra_links = (FiledWorkspaceLink(),)
     ui_color = "#e8f1ff"
@@ -58,6 +62,7 @@ class JobWorksSensor(BaseSensorOperator):
         failure_statuses: Sequence[str] | None = None,
         include_artifacts: bool = False,
         max_failed: float | str = 0,
+        expected_works: int | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -75,6 +80,7 @@ class JobWorksSensor(BaseSensorOperator):
         self.failure_statuses = list(failure_statuses) if failure_statuses is not None else None
         self.include_artifacts = include_artifacts
         self.max_failed = max_failed
+        self.expected_works = expected_works
         self.deferrable = deferrable
 
     @cached_property
@@ -94,6 +100,18 @@ class JobWorksSensor(BaseSensorOperator):
             raise AirflowFailException(
                 f"max_failed must be a count or a fraction >= 0, got {self.max_failed!r}"
             ) from exc
+        return value
+
+    def _expected_works(self) -> int | None:
+        """``expected_works`` as rendered (an XCom or template arrives as text); None when not given."""
+        if self.expected_works is None or self.expected_works == "":
+            return None
+        try:
+            value = int(self.expected_works)
+        except (TypeError, ValueError):
+            value = -1
+        if value < 0:
+            raise AirflowFailException(f"expected_works must be a count >= 0, got {self.expected_works!r}")
         return value
 
     def _statuses(self) -> StatusSets:
@@ -119,6 +137,7 @@ class JobWorksSensor(BaseSensorOperator):
                 failure_statuses=self.failure_statuses,
                 include_artifacts=self.include_artifacts,
                 max_failed=self._max_failed(),
+                expected_works=self._expected_works(),
                 poll_interval=self.poke_interval,
             )
         self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
@@ -135,13 +154,14 @@ class JobWorksSensor(BaseSensorOperator):
                     job_work_ids=self.job_work_ids,
                     statuses=self._statuses(),
                     include_artifacts=self.include_artifacts,
-                    page_size=self.hook.settings.client.page_size,
+                    expected=self._expected_works(),
+                    paging=self.hook.settings.client.paging,
                 )
             )
         self.log.info("%s", summary.describe())
         verdict = summary.verdict(self._max_failed())
         if verdict == "failed":
-            raise AirflowFailException(f"{summary.failed:,} job works failed:\n{summary.failure_report()}")
+            raise AirflowFailException(summary.failure_message())
         return PokeReturnValue(is_done=verdict == "success", xcom_value=summary.model_dump(mode="json"))
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:

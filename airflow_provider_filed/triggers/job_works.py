@@ -43,6 +43,7 @@ class JobWorksTrigger(BaseTrigger):
         failure_statuses: Sequence[str] | None = None,
         include_artifacts: bool = False,
         max_failed: float = 0,
+        expected_works: int | None = None,
         poll_interval: float = 30.0,
     ) -> None:
         super().__init__()
@@ -56,6 +57,7 @@ class JobWorksTrigger(BaseTrigger):
         self.failure_statuses = list(failure_statuses) if failure_statuses is not None else None
         self.include_artifacts = bool(include_artifacts)
         self.max_failed = float(max_failed)
+        self.expected_works = None if expected_works is None else int(expected_works)
         self.poll_interval = float(poll_interval)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -72,6 +74,7 @@ class JobWorksTrigger(BaseTrigger):
                 "failure_statuses": self.failure_statuses,
                 "include_artifacts": self.include_artifacts,
                 "max_failed": self.max_failed,
+                "expected_works": self.expected_works,
                 "poll_interval": self.poll_interval,
             },
         )
@@ -97,7 +100,8 @@ class JobWorksTrigger(BaseTrigger):
                         job_work_ids=self.job_work_ids,
                         statuses=statuses,
                         include_artifacts=self.include_artifacts,
-                        page_size=settings.client.page_size,
+                        expected=self.expected_works,
+                        paging=settings.client.paging,
                     )
                 )
                 self.log.info("%s", summary.describe())
@@ -105,8 +109,7 @@ class JobWorksTrigger(BaseTrigger):
                 if verdict == "success":
                     return _event(JobWorksEvent.SUCCESS, summary.describe(), summary.model_dump(mode="json"))
                 if verdict == "failed":
-                    message = f"{summary.failed:,} job works failed:\n{summary.failure_report()}"
-                    return _event(JobWorksEvent.FAILED, message, summary.model_dump(mode="json"))
+                    return _event(JobWorksEvent.FAILED, summary.failure_message(), summary.model_dump(mode="json"))
                 remaining = self.end_time - time.time()
                 if remaining <= 0:
                     return _event(

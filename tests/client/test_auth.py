@@ -54,14 +54,16 @@ def test_a_stale_token_from_another_thread_does_not_use_up_the_relogin() -> None
     assert sent.operation == "loginViaPersonalApiToken"  # our own re-login
     assert sent.variables == {"apiKey": API_KEY}
     sent = op.send(
-        GraphQLResponse("loginViaPersonalApiToken", {"loginViaPersonalApiToken": {"accessToken": "t-3"}}, [])
+        GraphQLResponse(
+            "loginViaPersonalApiToken", {"loginViaPersonalApiToken": {"accessToken": "token-login-third-0000"}}, []
+        )
     )
-    assert sent.token == "t-3"
+    assert sent.token == "token-login-third-0000"
     ok = GraphQLResponse("me", {"me": {"id": "user_1"}}, [])
     with pytest.raises(StopIteration) as done:
         op.send(ok)
     assert done.value.value is ok
-    assert tokens.token == "t-3"
+    assert tokens.token == "token-login-third-0000"
 
 
 def test_a_fresh_token_refused_is_not_retried_forever() -> None:
@@ -74,10 +76,28 @@ def test_a_fresh_token_refused_is_not_retried_forever() -> None:
         nonlocal logins
         if sent.operation == "loginViaPersonalApiToken":
             logins += 1
-            return op.send(GraphQLResponse(sent.operation, {sent.operation: {"accessToken": f"t-{logins}"}}, []))
+            return op.send(
+                GraphQLResponse(sent.operation, {sent.operation: {"accessToken": f"token-login-{logins:012d}"}}, [])
+            )
         return op.throw(_refused("me"))
 
     with pytest.raises(FiledAuthError):  # noqa: PT012 - the generator raises on the last of a few sends
         for _ in range(10):
             sent = answer()
     assert logins == 2  # the first login and one re-login
+
+
+@pytest.mark.parametrize("threads", [8])
+def test_threads_without_a_token_log_in_once(filed_emulator, threads: int) -> None:
+    """Single-flight login: however many threads need a token at once, one login is sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from airflow_provider_filed.client import FiledClient
+    from tests.client.helpers import make_config
+
+    with (
+        FiledClient(make_config(filed_emulator, max_concurrency=threads)) as client,
+        ThreadPoolExecutor(threads) as pool,
+    ):
+        list(pool.map(lambda _: client.me(), range(threads)))
+    assert filed_emulator.stats()["logins"] == 1

@@ -161,7 +161,9 @@ def test_on_existing_fail_refuses_before_any_write(client: FiledClient, filed_em
     assert "on_existing='skip'" in str(caught.value)
     stats = filed_emulator.stats()
     assert stats["works_per_job"] == {earlier.connection_job_id: 3, target.connection_job_id: 0}
-    assert "createJobWorks" not in {k for k, v in stats["requests"].items() if k == "createJobWorks" and v.get("200", 0) > 1}
+    assert "createJobWorks" not in {
+        k for k, v in stats["requests"].items() if k == "createJobWorks" and v.get("200", 0) > 1
+    }
 
 
 @pytest.mark.parametrize("lenient", [False, True])

@@ -62,7 +62,9 @@ def test_a_faulty_run_logs_no_key_and_no_token(
         expired.me()
     errors = [refused.value]
     with (
-        FiledClient(make_config(filed_emulator, api_key="filed-wrong-key-abcdefghijklmnop", retry=PATIENT_RETRY)) as bad,
+        FiledClient(
+            make_config(filed_emulator, api_key="filed-wrong-key-abcdefghijklmnop", retry=PATIENT_RETRY)
+        ) as bad,
         pytest.raises(FiledAuthError) as bad_key,
     ):
         bad.me()
@@ -112,3 +114,25 @@ def test_configuration_errors_do_not_echo_the_key(filed_emulator: EmulatorHandle
     assert key not in repr(caught.value)
     assert caught.value.__cause__ is None
     assert isinstance(caught.value, FiledError)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_never_logs_a_token(
+    filed_emulator: EmulatorHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the hook's masking (a plain client), the async path's own logs must hold no token."""
+    from airflow_provider_filed.client import AsyncFiledClient, operations
+
+    caplog.set_level(logging.DEBUG)
+    tokens: list[str] = []
+    filed_emulator.configure(token_ttl_s=0.2, error_rate=0.3, seed=5)
+    config = make_config(filed_emulator, retry=PATIENT_RETRY)
+    async with AsyncFiledClient(config, on_new_token=tokens.append) as client:
+        await client.run(operations.me())
+        wait_until_tokens_expired(filed_emulator)
+        await client.run(operations.me())
+
+    assert len(tokens) >= 2
+    assert "Filed me: HTTP 200" in caplog.text  # the scan saw the debug lines
+    records = [repr(r.__dict__) for r in caplog.records]
+    assert leaked(tokens, caplog.text, *records) == []

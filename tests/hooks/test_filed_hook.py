@@ -285,3 +285,30 @@ def test_a_page_size_above_filed_s_cap_is_refused(monkeypatch: pytest.MonkeyPatc
     set_conn(monkeypatch, host=None, password="filed-some-api-key-0123456789", extra={"page_size": "1500"})
     with pytest.raises(FiledConfigurationError, match="extra page_size"):
         _ = FiledHook(CONN_ID).settings
+
+
+@pytest.mark.anyio
+async def test_every_access_token_is_registered_with_the_secrets_masker(
+    filed_connection: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from airflow.sdk.log import redact
+
+    from airflow_provider_filed.client import operations
+    from airflow_provider_filed.client.transport import TokenCache
+
+    tokens: list[str] = []
+    store = TokenCache.store
+    monkeypatch.setattr(TokenCache, "store", lambda self, token: (tokens.append(token), store(self, token))[1])
+    filed_connection.configure(token_ttl_s=0.3)
+    hook = FiledHook()
+    hook.client.me()  # first login
+    time.sleep(0.4)
+    hook.client.me()  # the token expired: a second login
+    async with await hook.get_async_client() as client:  # the trigger's client logs in on its own
+        await client.run(operations.me())
+
+    assert len(set(tokens)) == 3
+    for token in tokens:
+        assert redact(f"Bearer {token}") == "Bearer ***", "a token the masker does not know could reach a log"

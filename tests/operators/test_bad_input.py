@@ -10,13 +10,15 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_filed.client import FiledClient, load_config
 from airflow_provider_filed.client.models import CreateJobWorksInput
-from airflow_provider_filed.operators.connection_job import TriggerConnectionJobOperator
+from airflow_provider_filed.hooks.filed import FiledHook
 from airflow_provider_filed.operators.job_work_artifacts import CreateJobWorkArtifactsOperator
 from airflow_provider_filed.operators.job_works import CreateJobWorksOperator
 
 
 class FakeTI:
     try_number = 1
+    dag_id = "bad_input"
+    run_id = "manual"
 
     def xcom_push(self, key: str, value: object) -> None:
         pass
@@ -60,14 +62,14 @@ WORK_CASES: list[tuple[str, Any, list[str]]] = [
     (
         "malformed-csv",
         lambda tmp: write(tmp, "c.csv", "name,externalId\nA,c-1\nB,c-2,extra\n"),
-        ["row 2", "does not have the 2 columns"],
+        ["line 3", "has 3 cells, the header has 2"],
     ),
     ("csv-without-column", lambda tmp: write(tmp, "c.csv", "name,id\nA,c-1\n"), ["lacks column", "externalId"]),
     ("missing-file", lambda tmp: str(tmp / "nope.csv"), ["file not found", "nope.csv"]),
     (
         "bad-json-lines",
         lambda tmp: write(tmp, "c.jsonl", '{"name": "A", "externalId": "c-1"}\n{oops\n'),
-        ["row 2", "not valid JSON"],
+        ["line 2", "not valid JSON"],
     ),
 ]
 
@@ -167,4 +169,5 @@ def test_job_already_triggered_is_refused_and_nothing_is_half_created(filed_conn
     with pytest.raises(AirflowFailException, match="no longer accepts works"):
         run(CreateJobWorksOperator(task_id="works", connection_job_id=job.id, works=works))
     assert filed_connection.stats()["works_per_job"] == {job.id: 1}
-    assert run(TriggerConnectionJobOperator(task_id="trigger", connection_job_id=job.id)) == job.id
+    # A second trigger is refused by Filed, and counts as done.
+    assert FiledHook().trigger_connection_job(job.id) == "already triggered"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,9 +43,15 @@ def artifacts(prefix: str, n: int = CLIENTS, failing: int = 0) -> dict[str, list
 
 
 def import_dag(
-    dag_id: str, prefix: str, *, failing: int = 0, sensor: dict[str, Any] | None = None, **default_args: Any
+    dag_id: str,
+    prefix: str,
+    *,
+    failing: int = 0,
+    n: int = CLIENTS,
+    sensor: dict[str, Any] | None = None,
+    **default_args: Any,
 ) -> DAG:
-    batches = [clients(prefix)[i::3] for i in range(3)]
+    batches = [clients(prefix, n)[i::3] for i in range(3)]
     with DAG(
         dag_id,
         schedule=None,
@@ -57,7 +64,7 @@ def import_dag(
             works=batches
         )
         files = CreateJobWorkArtifactsOperator(
-            task_id="artifacts", connection_job_id=job.output, artifacts=artifacts(prefix, failing=failing)
+            task_id="artifacts", connection_job_id=job.output, artifacts=artifacts(prefix, n, failing=failing)
         )
         trigger = TriggerConnectionJobOperator(task_id="trigger", connection_job_id=job.output)
         wait = JobWorksSensor(
@@ -118,16 +125,92 @@ def test_failing_artifacts_fail_the_sensor_naming_the_works(run_dag, filed_conne
     assert "url matches the failure pattern" in log
 
 
-@pytest.mark.parametrize("sensor", [{"mode": "poke"}, {"mode": "reschedule"}, {"deferrable": True}], ids=str)
-def test_works_that_never_finish_end_in_a_sensor_timeout(run_dag, filed_connection, airflow_helpers, sensor) -> None:
+MODES = [
+    pytest.param({"mode": "poke", "deferrable": False}, id="poke"),
+    pytest.param({"mode": "reschedule", "deferrable": False}, id="reschedule"),
+    pytest.param({"deferrable": True}, id="deferrable"),
+]
+
+
+@pytest.mark.parametrize("sensor", MODES)
+def test_works_that_never_finish_end_in_a_sensor_timeout(
+    run_dag, filed_connection, airflow_helpers, sensor, capfd
+) -> None:
     filed_connection.configure(processing_time_s=-1)
     mode = sensor.get("mode", "deferrable")
+    started = time.monotonic()
     dag_run = run_dag(import_dag(f"filed_import_stuck_{mode}", f"stuck-{mode}", sensor={"timeout": 2, **sensor}))
 
     states = airflow_helpers.task_states(dag_run)
     assert dag_run.state == "failed"
     assert states["wait"] == "failed"
     assert states["trigger"] == "success"
+    out = capfd.readouterr().out
+    assert "AirflowSensorTimeout" in out  # the timeout itself, not any failure
+    assert ("job works not done by the deadline" in out) if mode == "deferrable" else ("timed out" in out)
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("sensor", MODES)
+def test_max_failed_is_applied_in_every_mode(run_dag, filed_connection, airflow_helpers, sensor, capfd) -> None:
+    filed_connection.configure(processing_time_s=0.3)
+    mode = sensor.get("mode", "deferrable")
+    tolerant = run_dag(
+        import_dag(f"filed_tolerant_{mode}", f"tol-{mode}", failing=2, sensor={"max_failed": 2, **sensor})
+    )
+    strict = run_dag(
+        import_dag(f"filed_strict_{mode}", f"strict-{mode}", failing=2, sensor={"max_failed": 1, **sensor})
+    )
+
+    assert tolerant.state == "success", airflow_helpers.task_states(tolerant)
+    assert airflow_helpers.xcom_value(tolerant, "wait")["failed"] == 2
+    assert strict.state == "failed"
+    assert airflow_helpers.task_states(strict)["wait"] == "failed"
+    assert "2 job works failed" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("sensor", MODES)
+def test_an_unknown_connection_job_fails_within_one_poke(
+    run_dag, filed_connection, airflow_helpers, sensor, capfd
+) -> None:
+    mode = sensor.get("mode", "deferrable")
+    with DAG(f"filed_unknown_job_{mode}", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC")) as dag:
+        JobWorksSensor(task_id="wait", connection_job_id="job_does_not_exist", poke_interval=30, timeout=600, **sensor)
+    started = time.monotonic()
+    dag_run = run_dag(dag)
+
+    assert dag_run.state == "failed"
+    assert time.monotonic() - started < 30  # well within one poke interval
+    assert "connection job 'job_does_not_exist' has no job works" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("sensor", [MODES[0], MODES[2]])
+def test_under_a_silent_page_cap_the_sensor_waits_for_every_work(
+    run_dag, filed_connection, airflow_helpers, sensor
+) -> None:
+    # 250 works, pages of at most 100 whatever is asked: a listing that stopped at a short page would
+    # see 100 works, all terminal once processed, and succeed too early.
+    filed_connection.configure(page_cap=100, processing_time_s=1.5)
+    mode = sensor.get("mode", "deferrable")
+    dag_run = run_dag(import_dag(f"filed_page_cap_{mode}", f"cap-{mode}", n=250, sensor=sensor))
+
+    assert dag_run.state == "success", airflow_helpers.task_states(dag_run)
+    summary = airflow_helpers.xcom_value(dag_run, "wait")
+    assert (summary["total"], summary["succeeded"], summary["in_progress"]) == (250, 250, 0)
+    assert filed_connection.stats()["jobs"] == {airflow_helpers.xcom_value(dag_run, "connection_job"): "completed"}
+
+
+@pytest.mark.parametrize("case", ["upper", "title"])
+def test_a_gateway_without_sort_by_and_other_status_case_imports_and_waits(
+    run_dag, filed_connection, airflow_helpers, case
+) -> None:
+    filed_connection.configure(sort_by_argument=False, status_case=case, processing_time_s=0.3)
+    dag_run = run_dag(import_dag(f"filed_no_sort_{case}", f"nosort-{case}", sensor={"mode": "poke"}))
+
+    assert dag_run.state == "success", airflow_helpers.task_states(dag_run)
+    summary = airflow_helpers.xcom_value(dag_run, "wait")
+    assert summary["succeeded"] == CLIENTS
+    assert summary["works_by_status"] == {"completed": CLIENTS}
 
 
 def test_task_retry_after_commit_then_fail_creates_each_client_once(

@@ -18,8 +18,7 @@ def make_trigger(emulator, job_id: str, **kwargs: object) -> JobWorksTrigger:
         workspace_id=emulator.workspace_id,
         connection_id=emulator.connection_id,
         connection_job_id=job_id,
-        poll_interval=0.1,
-        **({"end_time": time.time() + 30} | kwargs),  # type: ignore[arg-type]
+        **({"end_time": time.time() + 30, "poll_interval": 0.1} | kwargs),  # type: ignore[arg-type]
     )
 
 
@@ -116,3 +115,23 @@ def test_errors_become_an_error_event(filed_connection) -> None:
 @pytest.mark.parametrize("status", list(JobWorksEvent))
 def test_events_form_a_closed_set(status: JobWorksEvent) -> None:
     assert status.value in {"success", "failed", "timeout", "error"}
+
+
+def test_the_deadline_holds_whatever_the_poll_interval(filed_connection) -> None:
+    # A trigger that slept its whole poll interval past the deadline would end ~30 s late.
+    filed_connection.configure(processing_time_s=-1)
+    job_id = triggered_job(filed_connection, ["https://docs.example/1.pdf"])
+    deadline = time.time() + 0.5
+    event = first_event(make_trigger(filed_connection, job_id, end_time=deadline, poll_interval=30))
+    assert event["status"] == JobWorksEvent.TIMEOUT.value
+    assert time.time() - deadline < 3, "the trigger overslept its deadline"
+
+
+def test_an_expected_count_is_carried_and_enforced(filed_connection) -> None:
+    filed_connection.configure(processing_time_s=0.1)
+    job_id = triggered_job(filed_connection, ["https://docs.example/1.pdf", "https://docs.example/2.pdf"])
+    trigger = make_trigger(filed_connection, job_id, expected_works=3, end_time=time.time() + 1.5)
+    assert trigger.serialize()[1]["expected_works"] == 3
+    event = first_event(trigger)
+    assert event["status"] == JobWorksEvent.TIMEOUT.value  # 2 of 3 seen: never a success
+    assert "2 job works of 3 expected" in event["message"]

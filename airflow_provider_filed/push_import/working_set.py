@@ -1,0 +1,145 @@
+"""The rows of one import and what Filed already holds, in a temporary SQLite file instead of memory.
+
+A season's export has 100,000 clients and twice as many documents: checking it whole (duplicate
+ids, documents of unknown clients) and comparing it with the provider connection happens on disk,
+so the planning task's memory stays flat whatever the size of the export.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from airflow_provider_filed.client.listing import Row
+from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput
+
+_SCHEMA = """
+CREATE TABLE client (line INTEGER NOT NULL, external_id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE document (
+    line INTEGER NOT NULL, client TEXT NOT NULL, external_id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (client, external_id)
+) WITHOUT ROWID;
+CREATE TABLE held (external_id TEXT PRIMARY KEY, job_work_id TEXT NOT NULL, connection_job_id TEXT) WITHOUT ROWID;
+CREATE TABLE held_artifact (client TEXT NOT NULL, external_id TEXT NOT NULL, PRIMARY KEY (client, external_id))
+    WITHOUT ROWID;
+"""
+
+
+class WorkingSet:
+    """Clients and documents of the export, and the provider connection's works, joined on disk."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="filed-plan-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "plan.sqlite3", isolation_level=None)
+        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;" + _SCHEMA)
+        self._db.execute("BEGIN")
+
+    def __enter__(self) -> WorkingSet:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        self._db.close()
+        self._dir.cleanup()
+
+    def add_client(self, line: int, client: CreateJobWorksInput) -> int | None:
+        """Record a client; the line of its first occurrence if its externalId was seen before."""
+        try:
+            self._db.execute("INSERT INTO client VALUES (?, ?, ?)", (line, client.external_id, client.name))
+        except sqlite3.IntegrityError:
+            return self._line("SELECT line FROM client WHERE external_id = ?", client.external_id)
+        return None
+
+    def has_client(self, external_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM client WHERE external_id = ?", (external_id,)).fetchone() is not None
+
+    def add_document(self, line: int, client: str, document: CreateJobWorkArtifactsInput) -> int | None:
+        """Record a client's document; the line of its first occurrence if the pair was seen before."""
+        body = json.dumps(document.to_graphql(), separators=(",", ":"))
+        try:
+            self._db.execute("INSERT INTO document VALUES (?, ?, ?, ?)", (line, client, document.external_id, body))
+        except sqlite3.IntegrityError:
+            return self._line(
+                "SELECT line FROM document WHERE client = ? AND external_id = ?", client, document.external_id
+            )
+        return None
+
+    def add_held(self, rows: list[Row], prefer_job: str | None) -> None:
+        """Record works Filed holds (a listing's rows); a client held twice keeps its work in ``prefer_job``."""
+        works = []
+        artifacts = []
+        for row in rows:
+            external_id = (row.get("work") or {}).get("externalId") or row["id"]
+            works.append((external_id, row["id"], row.get("connectionJobId"), prefer_job))
+            artifacts += [
+                (external_id, link["workArtifact"]["externalId"])
+                for link in row.get("jobWorkArtifacts") or ()
+                if (link.get("workArtifact") or {}).get("externalId")
+            ]
+        self._db.executemany(
+            "INSERT INTO held VALUES (?, ?, ?) ON CONFLICT (external_id) DO UPDATE SET "
+            "job_work_id = excluded.job_work_id, connection_job_id = excluded.connection_job_id "
+            "WHERE excluded.connection_job_id IS ?4 AND connection_job_id IS NOT ?4",
+            works,
+        )
+        self._db.executemany("INSERT OR IGNORE INTO held_artifact VALUES (?, ?)", artifacts)
+
+    def count(self, sql: str, *params: Any) -> int:
+        return int(self._db.execute(sql, params).fetchone()[0])
+
+    def counts(self) -> tuple[int, int]:
+        """Clients and documents in the export."""
+        return self.count("SELECT COUNT(*) FROM client"), self.count("SELECT COUNT(*) FROM document")
+
+    def new_clients(self) -> Iterator[tuple[str, str]]:
+        """``(externalId, name)`` of clients Filed does not hold, in file order."""
+        yield from self._db.execute(
+            "SELECT c.external_id, c.name FROM client c LEFT JOIN held h USING (external_id) "
+            "WHERE h.external_id IS NULL ORDER BY c.line"
+        )
+
+    def held_clients(self, *, in_job: str | None, limit: int | None = None) -> list[str]:
+        """Clients of the export Filed already holds in another connection job than ``in_job``, in file order."""
+        sql = (
+            "SELECT c.external_id FROM client c JOIN held h USING (external_id) "
+            "WHERE h.connection_job_id IS NOT ? ORDER BY c.line"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [row[0] for row in self._db.execute(sql, (in_job,))]
+
+    def documents_of(self, clients: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each client's documents, in file order."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (external_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in clients))
+        documents: dict[str, list[dict[str, Any]]] = {}
+        for client, body in self._db.execute(
+            "SELECT d.client, d.body FROM document d JOIN wanted w ON w.external_id = d.client ORDER BY d.line"
+        ):
+            documents.setdefault(client, []).append(json.loads(body))
+        return documents
+
+    def missing_documents(self, job: str | None, *, in_job: bool) -> Iterator[tuple[str, str, str]]:
+        """``(client, document externalId, document JSON)`` of documents Filed lacks, for clients it holds in ``job``
+        (``in_job``) or in any other connection job (not ``in_job``: those can no longer be attached)."""
+        comparison = "IS" if in_job else "IS NOT"
+        yield from self._db.execute(
+            "SELECT d.client, d.external_id, d.body FROM document d JOIN held h ON h.external_id = d.client "
+            "LEFT JOIN held_artifact a ON a.client = d.client AND a.external_id = d.external_id "
+            f"WHERE a.client IS NULL AND h.connection_job_id {comparison} ? ORDER BY d.line",
+            (job,),
+        )
+
+    def present_documents(self) -> int:
+        """Documents of the export Filed already holds."""
+        return self.count(
+            "SELECT COUNT(*) FROM document d JOIN held_artifact a ON a.client = d.client AND a.external_id = d.external_id"
+        )
+
+    def _line(self, sql: str, *params: Any) -> int:
+        return int(self._db.execute(sql, params).fetchone()[0])
