@@ -1,36 +1,21 @@
 """Chaos: the example DAG imports 2,000 clients while the emulator injects every fault it has.
 
-10% 5xx, 5% 429, 2% commit-then-fail (the write lands, the answer is lost), a token TTL shorter than
-the run, and one create_job_works attempt that dies mid-batch so Airflow retries it. Each client and
-document must still exist exactly once, and the run must succeed.
+10% 5xx, 5% 429, 5% commit-then-fail (the write lands, the answer is lost), a token TTL shorter than
+the run, and one create_job_works attempt that dies mid-batch so Airflow retries it — against a Filed
+that does not enforce externalId uniqueness, so a client re-sent blind would exist twice. Each client
+and document must still exist exactly once, and the run must succeed.
 """
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from airflow_provider_filed.client.bulk import JobWorksImport
+from tests.dags.exports import write_exports
 
 CLIENTS = 2_000
-
-
-def write_sample(directory: Path) -> tuple[Path, Path]:
-    clients, documents = directory / "clients.csv", directory / "documents.csv"
-    with clients.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["externalId", "name"])
-        writer.writerows([f"chaos-{i}", f"Client {i}"] for i in range(CLIENTS))
-    with documents.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["clientExternalId", "externalId", "name", "type", "url"])
-        for i in range(CLIENTS):
-            writer.writerow([f"chaos-{i}", f"chaos-{i}-w2", "W-2", "w2", f"https://docs.example/{i}/w2.pdf"])
-            writer.writerow([f"chaos-{i}", f"chaos-{i}-r", "Receipt", "receipt", f"https://docs.example/{i}/r.pdf"])
-    return clients, documents
 
 
 @pytest.fixture
@@ -56,17 +41,18 @@ def test_chaos_import_creates_every_client_exactly_once(
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    emulator = filed_connection_with(batch_size=5, max_concurrency=4, max_attempts=10)
+    emulator = filed_connection_with(batch_size=5, max_concurrency=4, max_attempts=20)
     emulator.configure(
         error_rate=0.10,
         rate_limit_rate=0.05,
         retry_after_s=0.05,
-        commit_then_fail_rate=0.02,
+        commit_then_fail_rate=0.05,
+        lenient_duplicates=True,
         token_ttl_s=1.0,
         processing_time_s=0.5,
         seed=2026,
     )
-    clients, documents = write_sample(tmp_path)
+    clients, documents = write_exports(tmp_path, CLIENTS)
     dag = DagBag().get_dag("filed_tax_season_import")
     for task in dag.tasks:
         task.retry_delay = timedelta(0)
@@ -82,14 +68,20 @@ def test_chaos_import_creates_every_client_exactly_once(
     assert stats["works_per_job"] == {job_id: CLIENTS}
     assert stats["artifacts_per_job"] == {job_id: 2 * CLIENTS}
     assert stats["duplicate_work_external_ids"] == []
+    assert stats["duplicate_work_external_ids_by_job"] == {}
+    assert stats["duplicate_artifact_external_ids"] == {}
+    assert stats["duplicate_external_ids_rejected"] == 0  # decided by reading, never by Filed refusing
     assert stats["jobs"] == {job_id: "completed"}
     injected = stats["faults_injected"]
     assert injected["error"] > 0
     assert injected["rate_limit"] > 0
     assert injected["commit_then_fail"] > 0
     assert stats["logins"] > 1
-    retried = [ti for ti in dag_run.get_task_instances() if ti.task_id == "create_job_works" and ti.try_number > 1]
+    retried = [
+        ti for ti in dag_run.get_task_instances() if ti.task_id == "import_batch.create_job_works" and ti.try_number > 1
+    ]
     assert len(retried) == 1, "exactly one create_job_works attempt died mid-batch and was retried"
     report = airflow_helpers.xcom_value(dag_run, "summary")
     assert report["works_completed"] == CLIENTS
     assert report["works_created"] + report["works_already_present"] == CLIENTS
+    assert report["documents_attached"] + report["documents_already_present"] == 2 * CLIENTS
