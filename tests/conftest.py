@@ -6,6 +6,7 @@ The environment block runs before anything imports Airflow, so Airflow never tou
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -24,6 +25,8 @@ os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
 import pytest  # noqa: E402
 
+pytest_plugins = ["pytester"]
+
 from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator  # noqa: E402
 
 TEST_API_KEY = "filed-test-api-key-0123456789abcdef"
@@ -31,6 +34,9 @@ TEST_API_KEY = "filed-test-api-key-0123456789abcdef"
 
 #: Every secret a test run knows: the API key, plus each access token the client receives.
 SECRETS: set[str] = {TEST_API_KEY}
+#: Shorter strings are not secrets a client receives (tokens are long); they would match by chance.
+SECRET_MIN_LENGTH = 12
+PHASES = ("setup", "call", "teardown")
 
 
 def find_secrets(*texts: object) -> list[str]:
@@ -39,11 +45,22 @@ def find_secrets(*texts: object) -> list[str]:
     return sorted(s for s in SECRETS if s in blob)
 
 
+def record_text(record: logging.LogRecord) -> str:
+    """Everything a log handler could write of a record: message, arguments, exception and stack."""
+    formatter = logging.Formatter()
+    parts = [record.getMessage(), repr(record.args)]
+    if record.exc_info:
+        parts.append(formatter.formatException(record.exc_info))
+    if record.stack_info:
+        parts.append(formatter.formatStack(record.stack_info))
+    return "\n".join(parts)
+
+
 @pytest.fixture(autouse=True)
 def secrets_never_leak(
     capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
-    """After every test, scan captured stdout/stderr and log records for the API key and any token.
+    """After every test, scan its captured stdout/stderr and the log records of every phase for secrets.
 
     Tests that read ``capfd`` themselves consume that output: they scan it with ``find_secrets``.
     """
@@ -52,15 +69,18 @@ def secrets_never_leak(
     store = TokenCache.store
 
     def remember(self: TokenCache, token: str) -> None:
-        SECRETS.add(token)
+        if len(token) >= SECRET_MIN_LENGTH:
+            SECRETS.add(token)
         store(self, token)
 
     monkeypatch.setattr(TokenCache, "store", remember)
+    caplog.set_level(logging.DEBUG, logger="airflow_provider_filed")  # the client's debug lines too
     yield
     out, err = capfd.readouterr()
     sys.stdout.write(out)
     sys.stderr.write(err)
-    leaked = find_secrets(out, err, caplog.text)
+    records = [record_text(r) for phase in PHASES for r in caplog.get_records(phase)]  # type: ignore[arg-type]
+    leaked = find_secrets(out, err, *records)
     assert not leaked, f"{len(leaked)} secret(s) leaked into logs or output"
 
 
@@ -68,7 +88,7 @@ def secrets_never_leak(
 def airflow_db() -> Iterator[None]:
     """Create a fresh SQLite metadata DB once per session (``dag.test()`` does not).
 
-    At the end, every XCom value and rendered template field stored by the session is scanned for secrets.
+    At the end, every XCom value, rendered template field and task log file of the session is scanned for secrets.
     """
     from airflow.utils import db
 
@@ -82,7 +102,24 @@ def airflow_db() -> Iterator[None]:
     with create_session() as session:
         xcoms = list(session.scalars(select(XComModel.value)))
         rendered = list(session.scalars(select(RenderedTaskInstanceFields.rendered_fields)))
-    assert not find_secrets(*xcoms, *rendered), "a secret was stored in an XCom or a rendered template field"
+    task_logs = [path.read_text(errors="replace") for path in Path(_AIRFLOW_HOME).rglob("*.log")]
+    leaked = find_secrets(*xcoms, *rendered, *task_logs)
+    assert not leaked, "a secret was stored in an XCom, a rendered template field or a task log file"
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_connection_jobs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each DAG test starts with no connection job remembered as open (the emulator is reset per test too)."""
+    yield
+    if "airflow_db" in request.fixturenames or "run_dag" in request.fixturenames:
+        from airflow.models.variable import Variable
+        from airflow.utils.session import create_session
+        from sqlalchemy import delete
+
+        from airflow_provider_filed.push_import.ledger import KEY_PREFIX
+
+        with create_session() as session:
+            session.execute(delete(Variable).where(Variable.key.startswith(KEY_PREFIX)))
 
 
 def set_connection(
