@@ -72,6 +72,9 @@ def get_provider_info() -> dict[str, Any]:
                         "Page size", "Job works asked per page (Filed documents a cap of 1,000).", 1000
                     ),
                     "pages_per_request": _number("Pages per request", "Pages read in one request (aliases).", 8),
+                    "artifacts_per_request": _number(
+                        "Documents per request", "Artifacts sent in one createJobWorkArtifacts request.", 500
+                    ),
                     "sort_by": _text(
                         "Sort jobWorks by (JSON)",
                         'Sent as jobWorks\' sortBy only when set, e.g. {"field": "createdAt", "direction": "ASC"}.',

@@ -29,6 +29,7 @@ class FiledConnectionExtras(BaseModel):
     max_concurrency: int = Field(default=4, ge=1, le=64)
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     pages_per_request: int = Field(default=8, ge=1, le=50)
+    artifacts_per_request: int = Field(default=500, ge=1, le=10_000)
     sort_by: dict[str, Any] | None = None
     max_attempts: int = Field(default=6, ge=1, le=50)
     retry_max_total_time: float = Field(default=180.0, gt=0)
@@ -89,6 +90,7 @@ def settings_from_connection(
             max_concurrency=extras.max_concurrency,
             page_size=extras.page_size,
             pages_per_request=extras.pages_per_request,
+            artifacts_per_request=extras.artifacts_per_request,
             sort_by=extras.sort_by,
             allow_insecure_http=extras.allow_insecure_http,
             retry=RetrySettings(

@@ -52,11 +52,13 @@ def bulk_client(filed_emulator: EmulatorHandle) -> Iterator[FiledClient]:
         yield client
 
 
+@pytest.mark.parametrize("lenient", [False, True], ids=["strict", "lenient"])
 @pytest.mark.parametrize("mode", ["status", "drop"])
 def test_import_under_faults_lands_every_create_exactly_once(
-    bulk_client: FiledClient, filed_emulator: EmulatorHandle, mode: str
+    bulk_client: FiledClient, filed_emulator: EmulatorHandle, mode: str, lenient: bool
 ) -> None:
-    filed_emulator.configure(token_ttl_s=TOKEN_TTL_S)  # before the first login
+    # lenient: Filed does not refuse a reused externalId, so a create re-sent blind would land twice.
+    filed_emulator.configure(token_ttl_s=TOKEN_TTL_S, lenient_duplicates=lenient)  # before the first login
     target = new_job(bulk_client, filed_emulator)
     filed_emulator.configure(
         error_rate=0.2,
@@ -83,6 +85,10 @@ def test_import_under_faults_lands_every_create_exactly_once(
     assert stats["works_per_job"] == {target.connection_job_id: WORKS}
     assert stats["artifacts_per_job"] == {target.connection_job_id: 2 * WORKS}
     assert stats["duplicate_work_external_ids"] == []
+    assert stats["duplicate_work_external_ids_by_job"] == {}
+    assert stats["duplicate_artifact_external_ids"] == {}
+    if lenient:
+        assert stats["duplicate_external_ids_rejected"] == stats["duplicate_artifact_external_ids_rejected"] == 0
     faults = stats["faults_injected"]
     assert faults["error"] > 0
     assert faults["rate_limit"] > 0

@@ -41,7 +41,7 @@ def test_chaos_import_creates_every_client_exactly_once(
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    emulator = filed_connection_with(batch_size=5, max_concurrency=4, max_attempts=20)
+    emulator = filed_connection_with(batch_size=5, artifacts_per_request=40, max_concurrency=4, max_attempts=20)
     emulator.configure(
         error_rate=0.10,
         rate_limit_rate=0.05,
