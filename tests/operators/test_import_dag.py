@@ -175,12 +175,12 @@ def test_an_unknown_connection_job_fails_within_one_poke(
 ) -> None:
     mode = sensor.get("mode", "deferrable")
     with DAG(f"filed_unknown_job_{mode}", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC")) as dag:
-        JobWorksSensor(task_id="wait", connection_job_id="job_does_not_exist", poke_interval=30, timeout=600, **sensor)
+        JobWorksSensor(task_id="wait", connection_job_id="job_does_not_exist", poke_interval=15, timeout=20, **sensor)
     started = time.monotonic()
     dag_run = run_dag(dag)
 
     assert dag_run.state == "failed"
-    assert time.monotonic() - started < 30  # well within one poke interval
+    assert time.monotonic() - started < 15  # within one poke interval, not at the timeout
     assert "connection job 'job_does_not_exist' has no job works" in capfd.readouterr().out
 
 
