@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean
+.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean celery-demo constraints test-compat
 
 help:
 	@echo "make test         lint, type-check and run the test suite"
@@ -11,6 +11,8 @@ help:
 	@echo "make airflow      airflow standalone + the emulator, to click through the UI"
 	@echo "make bench        benchmarks at tax-season scale (writes benchmarks/RESULTS.md)"
 	@echo "make bench-quick  the same benchmarks at 1,000 clients"
+	@echo "make celery-demo  5,000 clients on CeleryExecutor, Postgres, Redis and two workers"
+	@echo "make test-compat  the suite on Airflow 3.2.0 + Python 3.10, and on Python 3.13"
 
 env:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -45,3 +47,15 @@ bench: env
 
 bench-quick: env
 	$(UV) run --frozen python benchmarks/run.py --quick
+
+# CeleryExecutor, Postgres and Redis on this machine (scripts/celery_stack/); state in .airflow/celery/.
+celery-demo: env
+	$(UV) run --frozen python scripts/celery_demo.py
+
+# constraints/constraints.txt from uv.lock (make test checks they agree).
+constraints: env
+	$(UV) run --frozen python scripts/constraints.py
+
+# The suite on the oldest supported Airflow (Python 3.10) and on Python 3.13, each in a pip-made venv.
+test-compat: env
+	$(UV) run --frozen python scripts/compat.py
