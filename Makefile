@@ -2,13 +2,15 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PORT ?= 8080
 
-.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean celery-demo constraints test-compat
+.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean celery-demo constraints test-compat test-ui
 
 help:
 	@echo "make test         lint, type-check and run the test suite"
 	@echo "make demo         run the example tax-season import against the emulator"
-	@echo "make airflow      airflow standalone + the emulator, to click through the UI"
+	@echo "make airflow      airflow standalone + the emulator, to click through the UI (PORT=8080)"
+	@echo "make test-ui      the UI's first hour in headless Chromium (screenshots in build/ui-screenshots/)"
 	@echo "make bench        benchmarks at tax-season scale (writes benchmarks/RESULTS.md)"
 	@echo "make bench-quick  the same benchmarks at 1,000 clients"
 	@echo "make celery-demo  5,000 clients on CeleryExecutor, Postgres, Redis and two workers"
@@ -37,7 +39,14 @@ demo: env
 	$(UV) run --frozen python scripts/demo.py
 
 airflow: env
-	$(UV) run --frozen python scripts/airflow_standalone.py
+	$(UV) run --frozen python scripts/airflow_standalone.py --port $(PORT)
+
+# `make airflow` on a free port, driven by Playwright in Debian's chromium (installed as root when missing).
+test-ui: env
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium (apt-get)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	timeout -s KILL 1200 $(UV) run --frozen pytest -m ui tests/ui
 
 clean:
 	rm -rf .venv .airflow .mypy_cache .ruff_cache

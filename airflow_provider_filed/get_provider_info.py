@@ -14,6 +14,11 @@ def _text(label: str, description: str, default: str | None = None) -> dict[str,
     return {"label": label, "description": description, "schema": schema}
 
 
+def _required_text(label: str, description: str) -> dict[str, Any]:
+    """A text extra the form marks as required (the operators need it unless a task passes it)."""
+    return {"label": label, "description": description, "schema": {"type": "string", "minLength": 1}}
+
+
 def _number(label: str, description: str, default: float, kind: str = "integer") -> dict[str, Any]:
     return {"label": label, "description": description, "schema": {"type": [kind, "null"], "default": default}}
 
@@ -55,12 +60,17 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_provider_filed.hooks.filed.FiledHook",
                 "hook-name": "Filed",
                 "conn-fields": {
-                    "workspace_id": _text("Workspace ID", "The Filed workspace (tax firm) to import into."),
-                    "connection_id": _text(
-                        "Provider connection ID", "The active provider connection that owns connection jobs."
+                    "workspace_id": _required_text(
+                        "Workspace ID",
+                        "The Filed workspace (tax firm) to import into: an id from me { workspaces { id slug } }.",
+                    ),
+                    "connection_id": _required_text(
+                        "Provider connection ID",
+                        "The active provider connection that owns connection jobs: "
+                        "me { workspaces { connections { id status } } }.",
                     ),
                     "workspace_slug": _text(
-                        "Workspace slug", "Used by the 'Filed' link to open the workspace in the app."
+                        "Workspace slug", "The workspace's slug, e.g. smith-cpa: the 'Filed' link opens /w/{slug}."
                     ),
                     "source_platform": _text(
                         "Source platform", "Sent as the source-platform header.", "airflow-provider-filed"
@@ -100,7 +110,11 @@ def get_provider_info() -> dict[str, Any]:
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "port", "login", "extra"],
                     "relabeling": {"host": "GraphQL URL", "password": "API key"},
-                    "placeholders": {"host": "https://gateway.filed.com/graphql", "password": "Filed personal API key"},
+                    "placeholders": {
+                        "host": "https://gateway.filed.com/graphql (the default when empty)",
+                        "password": "a Filed personal API key",
+                        "description": "e.g. Filed production, Smith CPA workspace",
+                    },
                 },
             }
         ],

@@ -1,11 +1,13 @@
-"""``make airflow``: ``airflow standalone`` plus a Filed emulator, to click through the example DAG in the UI.
+"""``make airflow``: ``airflow standalone`` plus a Filed emulator, to click through the example DAGs in the UI.
 
-The Airflow home is ``.airflow/`` (SQLite, examples off, dags folder ``dags/``) and ``filed_default``
-points at the emulator. The UI is http://localhost:8080 (user ``admin``; the password is in
-``.airflow/simple_auth_manager_passwords.json.generated``). Ctrl-C stops Airflow and the emulator.
+Airflow listens on 127.0.0.1 only, port 8080 (``make airflow PORT=8123`` or ``--port``); its ~3,000 lines of
+output go to a log file. While it starts (up to 2 minutes on a busy machine) one line shows the wait; once
+the UI answers, a banner with the URL, the user and the password is the last thing printed.
 
-Filed never accepts an ``externalId`` twice: to run the sample import again against the same emulator,
-trigger the DAG with the ``external_id_prefix`` param set (e.g. ``run2-``).
+The Airflow home is ``.airflow/`` (SQLite, examples off, dags folder ``dags/``). ``filed_default`` points at
+the emulator, and the tasks' "Filed" link opens the emulator's page of the run's connection job. The UI's
+connection **Test** button is enabled (``[core] test_connection``). ``filed_tax_season_import`` is unpaused;
+``filed_tax_season_daily`` stays paused (its Variables point at the sample data). Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -14,52 +16,153 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import demo
 import httpx
 from demo import AIRFLOW_HOME, DAG_ID, REPO, Processes, airflow_env, connection_json, say, start_emulator, venv_tool
 
-STARTUP_TIMEOUT_S = 180.0
+STARTUP_TIMEOUT_S = 300.0
+HOST = "127.0.0.1"
+USER = "admin"
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+#: Plugins of this deployment only: the Test button on port-less connections (see the module there).
+PLUGINS = Path(__file__).resolve().parent / "airflow_plugins"
 
 
-def wait_for_api(url: str, proc: Any) -> bool:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def free_port() -> int:
+    """A port nothing listens on now, for Airflow's log servers (so two deployments never collide)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def standalone_env(seed: dict[str, Any], port: int, home: Path) -> dict[str, str]:
+    """Airflow's environment: loopback only on ``port``, tasks reaching the API there, the Test button on."""
+    data = REPO / "dags" / "data"
+    return airflow_env(
+        {
+            "AIRFLOW_CONN_FILED_DEFAULT": connection_json(seed),
+            "AIRFLOW_VAR_FILED_CLIENTS_URI": str(data / "clients.csv"),
+            "AIRFLOW_VAR_FILED_DOCUMENTS_URI": str(data / "documents.csv"),
+            "FILED_POKE_INTERVAL_S": "5",
+            "AIRFLOW__API__HOST": HOST,
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{port}/execution/",
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "PATH": f"{os.path.dirname(venv_tool('airflow'))}{os.pathsep}{os.environ.get('PATH', '')}",
+        },
+        home=home,
+    )
+
+
+class StatusLine:
+    """One line that shows how long the start-up has taken: rewritten in place on a terminal."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tty = sys.stdout.isatty()
+        self.started = time.monotonic()
+        self.printed = False
+
+    def tick(self) -> None:
+        if self.tty:
+            print(f"\r[airflow] {self.text} ({time.monotonic() - self.started:.0f} s)", end="", flush=True)
+        elif not self.printed:
+            print(f"[airflow] {self.text}", flush=True)
+        self.printed = True
+
+    def done(self, text: str) -> None:
+        ending = "\r\033[K" if self.tty else ""
+        print(f"{ending}[airflow] {text} ({time.monotonic() - self.started:.0f} s)", flush=True)
+
+
+def wait_until(check: Callable[[], bool], proc: Any, line: StatusLine, deadline: float) -> bool:
+    """Poll ``check`` each second until it holds; False when Airflow exits or ``deadline`` passes."""
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
         try:
-            if httpx.get(url, timeout=2, trust_env=False).status_code == 200:
+            if check():
                 return True
         except httpx.HTTPError:
             pass
+        line.tick()
         time.sleep(1)
     return False
 
 
-def unpause(root: str, password_file: Path) -> None:
-    """Unpause the example DAG (an earlier ``make demo`` registered it paused); best effort."""
-    try:
-        password = json.loads(password_file.read_text())["admin"]
-        with httpx.Client(base_url=root, timeout=10, trust_env=False) as client:
-            token = client.post("/auth/token", json={"username": "admin", "password": password}).json()["access_token"]
-            client.patch(
-                f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}, headers={"Authorization": f"Bearer {token}"}
-            )
-    except (OSError, ValueError, KeyError, httpx.HTTPError) as exc:
-        say(f"could not unpause {DAG_ID} ({exc}); unpause it in the UI")
+def admin_password(home: Path) -> str:
+    password: str = json.loads((home / PASSWORD_FILE).read_text())[USER]
+    return password
+
+
+def unpause_when_parsed(client: httpx.Client, dag_id: str) -> bool:
+    """Unpause ``dag_id`` once the DAG processor has registered it; False while it is not there yet."""
+    if client.get(f"/api/v2/dags/{dag_id}").status_code != 200:
+        return False
+    client.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
+    return True
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def banner(root: str, password: str, home: Path, emulator: str, log: Path) -> str:
+    rows = [
+        ("Airflow UI", root),
+        ("user", USER),
+        ("password", f"{password}  (in {shown(home / PASSWORD_FILE)})"),
+        ("Filed emulator", f"{emulator}  (the tasks' Filed link opens its job pages)"),
+        ("Airflow output", shown(log)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"  {name:<{width}}  {value}" for name, value in rows]
+    rule = "=" * max(len(line) for line in lines)
+    return "\n".join(
+        ["", rule, *lines, "", f"  Trigger '{DAG_ID}' there. Ctrl-C stops Airflow and the emulator.", rule]
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8080, help="UI / API port on 127.0.0.1 (default 8080)")
+    parser.add_argument("--home", type=Path, default=AIRFLOW_HOME, help="Airflow home (default .airflow/)")
+    parser.add_argument("--processing-time-s", type=float, default=10.0, help="emulator: trigger-to-done time")
+    parser.add_argument("--exit-when-ready", action="store_true", help="stop everything once the UI answers")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
-    parser.add_argument("--processing-time-s", type=float, default=10.0, help="emulator: trigger-to-done time")
-    parser.add_argument(
-        "--exit-when-ready", action="store_true", help="stop everything once the API answers (a smoke check)"
-    )
-    args = parser.parse_args(argv)
+    demo.PREFIX = "airflow"
+    args = parse_args(argv)
+    home: Path = args.home.resolve()
+    if port_in_use(args.port):
+        say(f"port {args.port} on {HOST} is taken: choose another, e.g. `make airflow PORT={args.port + 1}`")
+        return 2
 
     def interrupted(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -68,34 +171,35 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, interrupted)
 
     processes = Processes()
-    AIRFLOW_HOME.mkdir(exist_ok=True)
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    log = home / "logs" / "standalone.log"
+    root = f"http://{HOST}:{args.port}"
     try:
         seed = start_emulator(processes, args.processing_time_s)
-        say(f"Filed emulator at {seed['url']}")
-        env = airflow_env(
-            {
-                "AIRFLOW_CONN_FILED_DEFAULT": connection_json(seed),
-                "FILED_POKE_INTERVAL_S": "5",
-                "AIRFLOW__CORE__PARALLELISM": "4",
-                "AIRFLOW__API__PORT": str(args.port),
-                "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-                "PATH": f"{os.path.dirname(venv_tool('airflow'))}{os.pathsep}{os.environ.get('PATH', '')}",
-            }
-        )
-        say("starting `airflow standalone` (about 20 s; its output follows)")
-        proc = processes.start("airflow standalone", [venv_tool("airflow"), "standalone"], env=env)
-        health = f"http://localhost:{args.port}/api/v2/monitor/health"
-        if not wait_for_api(health, proc):
-            say(f"airflow standalone did not answer on {health} (exit code {proc.poll()})")
-            return 1
-        password_file = AIRFLOW_HOME / "simple_auth_manager_passwords.json.generated"
-        unpause(f"http://localhost:{args.port}", password_file)
-        say(f"Airflow UI: http://localhost:{args.port}  (user admin, password in {password_file.relative_to(REPO)})")
-        say("trigger 'filed_tax_season_import' there; Ctrl-C stops Airflow and the emulator")
+        env = standalone_env(seed, args.port, home)
+        with log.open("a") as out:
+            proc = processes.start(
+                "airflow standalone", [venv_tool("airflow"), "standalone"], env=env, stdout=out, stderr=out
+            )
+        line = StatusLine(f"starting Airflow on {root} (output: {shown(log)})")
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        with httpx.Client(base_url=root, timeout=10, trust_env=False) as client:
+            if not wait_until(lambda: client.get("/api/v2/monitor/health").status_code == 200, proc, line, deadline):
+                line.done(f"Airflow did not answer on {root} (exit code {proc.poll()}); see {log}")
+                return 1
+            password = admin_password(home)
+            token = client.post("/auth/token", json={"username": USER, "password": password}).json()["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+            if not wait_until(lambda: unpause_when_parsed(client, DAG_ID), proc, line, deadline):
+                line.done(f"{DAG_ID} was not registered in time; see {log}")
+                return 1
+        line.done("Airflow is ready")
+        print(banner(root, password, home, seed["base_url"], log), flush=True)
         if args.exit_when_ready:
             return 0
         return proc.wait()
     except KeyboardInterrupt as exc:
+        print()
         say(f"interrupted ({exc or 'SIGINT'})")
         return 0
     finally:

@@ -2,8 +2,9 @@
 
 Starts ``filed-emulator`` on a free port, prepares an Airflow home in ``.airflow/`` (SQLite), registers
 ``filed_default`` through ``AIRFLOW_CONN_FILED_DEFAULT``, runs ``airflow dags test filed_tax_season_import``
-on the sample data in ``dags/data/`` and prints what Filed received. Everything it starts runs in its own
-process group and is stopped on exit, failure or Ctrl-C. Exit code 0 only if the DAG run succeeded.
+on the sample data in ``dags/data/`` (a line each time a task changes state) and prints what Filed received.
+Everything it starts runs in its own process group and is stopped on exit, failure or Ctrl-C. Exit code 0
+only if the DAG run succeeded.
 
 Options: ``--processing-time-s`` (emulator, default 2), ``--conf '{"batch_size": 50}'`` (DAG params).
 """
@@ -23,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dag_progress import RunProgress
+
 REPO = Path(__file__).resolve().parents[1]
 AIRFLOW_HOME = REPO / ".airflow"
 DAG_ID = "filed_tax_season_import"
@@ -30,8 +33,12 @@ STARTUP_TIMEOUT_S = 30.0
 DEMO_API_KEY = "filed-demo-api-key-0123456789abcdef"
 
 
+#: What ``say`` puts before each line: the script speaking.
+PREFIX = "demo"
+
+
 def say(message: str) -> None:
-    print(f"[demo] {message}", flush=True)
+    print(f"[{PREFIX}] {message}", flush=True)
 
 
 def venv_tool(name: str) -> str:
@@ -43,21 +50,32 @@ def venv_tool(name: str) -> str:
     return found
 
 
-def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of every Airflow command: a home in the repo, SQLite, our dags folder, no examples."""
+def airflow_env(extra: dict[str, str] | None = None, home: Path = AIRFLOW_HOME) -> dict[str, str]:
+    """The environment of every Airflow command: a home (default in the repo), SQLite, our dags folder, no examples."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     env.update(
         {
-            "AIRFLOW_HOME": str(AIRFLOW_HOME),
+            "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME}/airflow.db",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
     )
     env.update(extra or {})
     return env
+
+
+def emulator_app_extras(seed: dict[str, Any]) -> dict[str, str]:
+    """Extras that make the tasks' "Filed" link open the emulator's own job pages instead of Filed's app."""
+    from airflow_provider_filed.emulator.pages import JOB_PAGE_PATH
+    from airflow_provider_filed.hooks.settings import FiledConnectionExtras
+
+    extras = {"app_url": seed["base_url"]}
+    if "connection_job_path" in FiledConnectionExtras.model_fields:
+        extras["connection_job_path"] = JOB_PAGE_PATH
+    return extras
 
 
 def connection_json(seed: dict[str, Any]) -> str:
@@ -72,6 +90,7 @@ def connection_json(seed: dict[str, Any]) -> str:
                 "connection_id": seed["connection_id"],
                 "workspace_slug": seed["workspace_slug"],
                 "source_platform": "airflow-provider-filed-demo",
+                **emulator_app_extras(seed),
             },
         }
     )
@@ -251,9 +270,14 @@ def main(argv: list[str] | None = None) -> int:
         source = f"params {args.conf}" if args.conf else "the sample data in dags/data/"
         say(f"running `airflow dags test {DAG_ID}` on {source} (output: {log.relative_to(REPO)})")
         started = time.monotonic()
+        progress = RunProgress(AIRFLOW_HOME / "airflow.db", DAG_ID, say)
         with log.open("a") as out:
             proc = processes.start("airflow dags test", command, env=env, stdout=out, stderr=subprocess.STDOUT)
-            code = proc.wait()
+            progress.start()
+            try:
+                code = proc.wait()
+            finally:
+                progress.stop()
         dag_seconds = time.monotonic() - started
         print_summary(seed, dag_seconds, log)
         if code != 0:

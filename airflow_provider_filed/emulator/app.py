@@ -1,4 +1,4 @@
-"""The ASGI app: ``POST /graphql`` with auth, fault injection and stats, plus ``/_emulator/*`` controls.
+"""The ASGI app: ``POST /graphql`` with auth, fault injection and stats, ``/_emulator/*`` controls, app pages.
 
 HTTP statuses: 200 for executed requests (GraphQL errors in the body), 400 for malformed requests,
 parse or validation errors and bad variables, 401 for UNAUTHENTICATED, 429/5xx for injected faults.
@@ -35,6 +35,7 @@ from airflow_provider_filed.emulator.errors import (
 from airflow_provider_filed.emulator.fast import Plan
 from airflow_provider_filed.emulator.faults import CommitFailure, FaultInjector, FaultPlan, retry_after_header
 from airflow_provider_filed.emulator.models import Session, frozen_clock
+from airflow_provider_filed.emulator.pages import page_routes
 from airflow_provider_filed.emulator.schema import RequestContext, build_schema
 from airflow_provider_filed.emulator.stats import RequestStats
 from airflow_provider_filed.emulator.store import SeedInfo, Store
@@ -88,6 +89,7 @@ class EmulatorApp:
                 Route("/_emulator/reset", self._reset, methods=["POST"]),
                 Route("/_emulator/seed", self._seed, methods=["GET"]),
                 Route("/_emulator/partners", self._add_partner, methods=["POST"]),
+                *page_routes(self),
             ]
         )
 

@@ -1,7 +1,7 @@
 """The in-memory Filed data: partner -> workspaces -> connections -> jobs -> job works -> artifacts.
 
 One lock guards every change; per-connection and per-job lists in creation order keep reads cheap.
-:class:`Store` is the resources put together (``sessions``, ``workspaces``, ``imports``, ``stats``, over
+:class:`Store` is the resources put together (``sessions``, ``workspaces``, ``imports``, ``stats``, ``views``, over
 the shared ``state``) plus the seeded partner a reset returns to.
 """
 
@@ -17,6 +17,7 @@ from airflow_provider_filed.emulator.models import CONNECTION_ACTIVE, Partner, U
 from airflow_provider_filed.emulator.store.imports import Imports
 from airflow_provider_filed.emulator.store.state import slugify
 from airflow_provider_filed.emulator.store.stats import DataStats
+from airflow_provider_filed.emulator.store.views import Views
 from airflow_provider_filed.emulator.store.workspaces import SEED_PROVIDER_KEY, Workspaces
 
 __all__ = ["SeedInfo", "Store", "slugify"]
@@ -58,7 +59,7 @@ class _PartnerPlan:
     created_at: float
 
 
-class Store(Workspaces, Imports, DataStats):
+class Store(Workspaces, Imports, DataStats, Views):
     """Thread-safe in-memory state of one emulated Filed gateway."""
 
     def __init__(self, api_keys: Sequence[str]) -> None:
