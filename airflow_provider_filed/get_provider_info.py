@@ -113,7 +113,6 @@ def get_provider_info() -> dict[str, Any]:
                     "placeholders": {
                         "host": "https://gateway.filed.com/graphql (the default when empty)",
                         "password": "a Filed personal API key",
-                        "description": "e.g. Filed production, Smith CPA workspace",
                     },
                 },
             }

@@ -54,11 +54,27 @@ class AirflowUI:
     def api(self) -> httpx.Client:
         """A REST client of Airflow's public API, signed in as admin."""
         token = httpx.post(
-            f"{self.root}/auth/token", json={"username": "admin", "password": self.password}, trust_env=False
+            f"{self.root}/auth/token",
+            json={"username": "admin", "password": self.password},
+            timeout=120,
+            trust_env=False,
         ).json()["access_token"]
         return httpx.Client(
-            base_url=f"{self.root}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30, trust_env=False
+            base_url=f"{self.root}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=60, trust_env=False
         )
+
+    def get(self, api: httpx.Client, path: str, patience_s: float = 180.0) -> Any:
+        """``GET path`` as JSON, asked again while a busy API server times out (the machine is shared)."""
+        deadline = time.monotonic() + patience_s
+        while True:
+            try:
+                response = api.get(path)
+                response.raise_for_status()
+                return response.json()
+            except (httpx.TransportError, httpx.HTTPStatusError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
 
     def seed(self) -> dict[str, Any]:
         """The emulator's seeded workspace and provider connection."""
@@ -165,7 +181,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, airflow_ui: AirflowUI) -> Iterator[Any]:
     """One signed-in tab shared by the tests, which run in file order as one user's first hour."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(60_000)
+    context.set_default_timeout(90_000)
     tab = context.new_page()
     tab.goto(airflow_ui.root, timeout=180_000)
     tab.get_by_label("Username").fill("admin")

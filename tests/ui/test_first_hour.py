@@ -37,7 +37,7 @@ def test_both_example_dags_are_listed_without_import_errors(page: Any, airflow_u
     for dag_id in DAG_IDS:
         page.get_by_role("link", name=dag_id, exact=True).wait_for()
     with airflow_ui.api() as api:
-        errors = api.get("/importErrors").json()
+        errors = airflow_ui.get(api, "/importErrors")
     assert errors["total_entries"] == 0, errors
     assert page.get_by_text("Import Errors").count() == 0
     screenshot(page, "01-dags")
@@ -100,15 +100,15 @@ def test_the_run_succeeds_and_its_grid_is_all_green(page: Any, airflow_ui: Airfl
     assert run, "no run was triggered"
     deadline = time.monotonic() + RUN_TIMEOUT_S
     with airflow_ui.api() as api:
-        while (state := api.get(f"/dags/{DAG_ID}/dagRuns/{run['id']}").json()["state"]) not in ("success", "failed"):
+        while (state := airflow_ui.get(api, f"/dags/{DAG_ID}/dagRuns/{run['id']}")["state"]) not in (
+            "success",
+            "failed",
+        ):
             assert time.monotonic() < deadline, f"the run is still {state} after {RUN_TIMEOUT_S:.0f} s"
             time.sleep(3)
-        tasks = api.get(f"/dags/{DAG_ID}/dagRuns/{run['id']}/taskInstances").json()["task_instances"]
-        run["job"] = json_value(
-            api.get(f"/dags/{DAG_ID}/dagRuns/{run['id']}/taskInstances/create_connection_job/xcomEntries/return_value")
-            .json()
-            .get("value")
-        )
+        tasks = airflow_ui.get(api, f"/dags/{DAG_ID}/dagRuns/{run['id']}/taskInstances")["task_instances"]
+        xcom = f"/dags/{DAG_ID}/dagRuns/{run['id']}/taskInstances/create_connection_job/xcomEntries/return_value"
+        run["job"] = json_value(airflow_ui.get(api, xcom)["value"])
     states = {(t["task_id"], t["map_index"]): t["state"] for t in tasks}
     assert state == "success", states
     assert set(states.values()) == {"success"}, states
