@@ -66,6 +66,12 @@ with DAG(
             type=["null", "string"],
             description="Documents export for this run; empty: Variable filed_documents_uri (optional).",
         ),
+        "encoding": Param(
+            "utf-8",
+            type="string",
+            minLength=1,
+            description="The exports' text encoding: utf-8 (with or without a BOM), or e.g. cp1252, latin-1.",
+        ),
         "staging_uri": Param(
             None, type=["null", "string"], description="Staging folder; empty: filed-staging beside the clients file."
         ),
@@ -79,6 +85,7 @@ with DAG(
         clients="{{ params.clients_uri or var.value.filed_clients_uri }}",
         documents="{{ params.documents_uri or var.value.get('filed_documents_uri', '') }}",
         staging="{{ params.staging_uri or '' }}",
+        encoding="{{ params.encoding }}",
         batch_size="{{ params.batch_size }}",
         max_failed="{{ params.max_failed }}",
         poke_interval=POKE_INTERVAL_S,

@@ -84,6 +84,12 @@ with DAG(
             minLength=1,
             description="Documents CSV (clientExternalId,externalId,name,type,url): a path or a URI.",
         ),
+        "encoding": Param(
+            "utf-8",
+            type="string",
+            minLength=1,
+            description="The exports' text encoding: utf-8 (with or without a BOM), or e.g. cp1252, latin-1.",
+        ),
         "staging_path": Param(
             None,
             type=["null", "string"],
@@ -105,6 +111,7 @@ with DAG(
         clients="{{ in_dag_folder(params.clients_path) }}",
         documents="{{ in_dag_folder(params.documents_path) }}",
         staging="{{ params.staging_path or '' }}",
+        encoding="{{ params.encoding }}",
         batch_size="{{ params.batch_size }}",
         max_failed="{{ params.max_failed }}",
         poke_interval=POKE_INTERVAL_S,

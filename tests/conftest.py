@@ -109,7 +109,7 @@ def airflow_db() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def no_remembered_connection_jobs(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each DAG test starts with no connection job remembered as open (the emulator is reset per test too)."""
+    """Each DAG test leaves no connection job remembered as open and no sensor deadline (the emulator is reset too)."""
     yield
     if "airflow_db" in request.fixturenames or "run_dag" in request.fixturenames:
         from airflow.models.variable import Variable
@@ -117,9 +117,11 @@ def no_remembered_connection_jobs(request: pytest.FixtureRequest) -> Iterator[No
         from sqlalchemy import delete
 
         from airflow_provider_filed.push_import.ledger import KEY_PREFIX
+        from airflow_provider_filed.sensors.deadline import KEY_PREFIX as DEADLINE_PREFIX
 
         with create_session() as session:
-            session.execute(delete(Variable).where(Variable.key.startswith(KEY_PREFIX)))
+            for prefix in (KEY_PREFIX, DEADLINE_PREFIX):
+                session.execute(delete(Variable).where(Variable.key.startswith(prefix)))
 
 
 def set_connection(

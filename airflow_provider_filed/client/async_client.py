@@ -19,7 +19,7 @@ import tenacity
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
-from airflow_provider_filed.client.sync_client import http_limits, http_timeout, tls_context
+from airflow_provider_filed.client.sync_client import http_options
 from airflow_provider_filed.client.transport import (
     Fanout,
     GraphQLRequest,
@@ -45,7 +45,7 @@ class AsyncFiledClient:
         self.config = config
         self._tokens = TokenCache(on_new_token)
         self._login_lock: asyncio.Lock | None = None
-        self._http = httpx.AsyncClient(timeout=http_timeout(config), limits=http_limits(config), verify=tls_context())
+        self._http = httpx.AsyncClient(**http_options(config))
 
     async def aclose(self) -> None:
         await self._http.aclose()

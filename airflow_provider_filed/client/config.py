@@ -51,22 +51,26 @@ class FiledClientConfig(BaseModel):
     @classmethod
     def _api_key_present(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().strip():
-            raise FiledConfigurationError("no API key: set the connection's password to a Filed API key")
+            raise ValueError("no API key: set the connection's password to a Filed API key")
         return value
 
     @model_validator(mode="after")
     def _url_is_safe(self) -> FiledClientConfig:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FiledConfigurationError(
-                f"bad URL {self.url!r}: expected https://host/graphql (the connection's host field)"
-            )
+            raise ValueError(f"bad URL {self.url!r}: expected https://host/graphql (the connection's host field)")
         if parts.scheme == "http" and not (self.allow_insecure_http or is_loopback_host(parts.hostname)):
-            raise FiledConfigurationError(
+            raise ValueError(
                 f"refusing plain http:// to {parts.hostname}: the API key would travel unencrypted; "
                 "use https://, or set the connection extra allow_insecure_http=true"
             )
         return self
+
+    @property
+    def direct_only(self) -> bool:
+        """Plain http:// allowed only because it stays on this machine: then no proxy may carry it."""
+        parts = urlsplit(self.url)
+        return parts.scheme == "http" and not self.allow_insecure_http
 
     @property
     def paging(self) -> Paging:
@@ -86,7 +90,8 @@ def load_config(**values: object) -> FiledClientConfig:
         return FiledClientConfig.model_validate(values)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'connection'}: {err['msg'].removeprefix('Value error, ')}"
+            (f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else "")
+            + err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         )
-        raise FiledConfigurationError(f"invalid Filed connection settings: {problems}") from None
+        raise FiledConfigurationError(problems) from None

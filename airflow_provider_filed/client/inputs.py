@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
-from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput
+from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,12 +52,15 @@ def validate_row(model: type[M], row: Any, number: int, *, unit: str = "row") ->
         return None, [InputProblem(number, _field_name(model, e["loc"]), _reason(e), unit=unit) for e in exc.errors()]
 
 
-def parse_rows(model: type[M], rows: Iterable[Any], *, first_row: int = 1) -> tuple[list[M], list[InputProblem]]:
-    """Validate each row into ``model``; return the good ones and every problem (row numbers from ``first_row``)."""
+def parse_rows(
+    model: type[M], rows: Iterable[Any], *, numbers: Iterable[int] | None = None, unit: str = "row"
+) -> tuple[list[M], list[InputProblem]]:
+    """Validate each row into ``model``; return the good ones and every problem (rows numbered 1, 2… unless
+    ``numbers`` says otherwise, e.g. a file's own line numbers with ``unit="line"``)."""
     parsed: list[M] = []
     problems: list[InputProblem] = []
-    for number, row in enumerate(rows, start=first_row):
-        item, row_problems = validate_row(model, row, number)
+    for number, row in zip(numbers or itertools.count(1), rows, strict=False):
+        item, row_problems = validate_row(model, row, number, unit=unit)
         if item is not None:
             parsed.append(item)
         problems += row_problems
@@ -64,25 +68,29 @@ def parse_rows(model: type[M], rows: Iterable[Any], *, first_row: int = 1) -> tu
 
 
 def duplicate_external_ids(
-    external_ids: Iterable[str], *, first_row: int = 1, field: str = "externalId"
+    external_ids: Iterable[str], *, numbers: Iterable[int] | None = None, unit: str = "row", field: str = "externalId"
 ) -> list[InputProblem]:
     seen: dict[str, int] = {}
     problems = []
-    for number, external_id in enumerate(external_ids, start=first_row):
+    for number, external_id in zip(numbers or itertools.count(1), external_ids, strict=False):
         if external_id in seen:
             problems.append(
-                InputProblem(number, field, f"duplicate {external_id!r} (first at row {seen[external_id]})")
+                InputProblem(
+                    number, field, f"duplicate {external_id!r} (first at {unit} {seen[external_id]})", unit=unit
+                )
             )
         else:
             seen[external_id] = number
     return problems
 
 
-def parse_job_works(rows: Iterable[Any], *, source: str = "works", first_row: int = 1) -> list[CreateJobWorksInput]:
+def parse_job_works(
+    rows: Sequence[Any], *, source: str = "works", numbers: Sequence[int] | None = None, unit: str = "row"
+) -> list[CreateJobWorksInput]:
     """Validate clients (``{name, externalId}``): types, empty or over-long values, duplicates in the input."""
-    works, problems = parse_rows(CreateJobWorksInput, rows, first_row=first_row)
+    works, problems = parse_rows(CreateJobWorksInput, rows, numbers=numbers, unit=unit)
     if not problems:
-        problems = duplicate_external_ids((w.external_id for w in works), first_row=first_row)
+        problems = duplicate_external_ids((w.external_id for w in works), numbers=numbers, unit=unit)
     if problems:
         raise FiledInputError(problems, source=source)
     if not works:
@@ -101,7 +109,13 @@ def parse_artifacts(
         )
     result: dict[str, list[CreateJobWorkArtifactsInput]] = {}
     problems: list[InputProblem] = []
-    for client_id, rows in artifacts.items():
+    seen: set[str] = set()
+    for raw_id, rows in artifacts.items():
+        client_id = normalise_text(raw_id) if isinstance(raw_id, str) else str(raw_id)
+        if client_id in seen:
+            problems.append(InputProblem(None, repr(raw_id), f"is client {client_id!r} again (spaces are dropped)"))
+            continue
+        seen.add(client_id)
         if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
             problems.append(InputProblem(None, client_id, "must be a list of artifacts"))
             continue

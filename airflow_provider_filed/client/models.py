@@ -10,6 +10,7 @@ from pydantic.alias_generators import to_camel
 
 MAX_NAME_LENGTH = 255
 MAX_EXTERNAL_ID_LENGTH = 255
+MAX_URL_LENGTH = 8_192
 
 
 class FiledModel(BaseModel):
@@ -39,7 +40,12 @@ class FiledInput(FiledModel):
     @field_validator("*", mode="before")
     @classmethod
     def _normalise(cls, value: Any) -> Any:
-        return normalise_text(value) if isinstance(value, str) else value
+        if not isinstance(value, str):
+            return value
+        text = normalise_text(value)
+        if control := next((c for c in text if unicodedata.category(c) == "Cc"), None):
+            raise ValueError(f"contains a control character (U+{ord(control):04X})")
+        return text
 
 
 class JobWorkFilters(FiledInput):
@@ -80,7 +86,7 @@ class CreateJobWorkArtifactsInput(FiledInput):
 
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     type: str = Field(min_length=1, max_length=64)
-    url: str = Field(min_length=1)
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
     external_id: str = Field(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH)
     metadata: dict[str, Any] | None = None
 

@@ -61,6 +61,16 @@ def http_timeout(config: FiledClientConfig) -> httpx.Timeout:
     return httpx.Timeout(config.timeout, connect=config.connect_timeout)
 
 
+def http_options(config: FiledClientConfig) -> dict[str, Any]:
+    """Timeouts, pool limits, TLS, and proxies: a plain-http loopback URL never goes through an env proxy."""
+    return {
+        "timeout": http_timeout(config),
+        "limits": http_limits(config),
+        "verify": tls_context(),
+        "trust_env": not config.direct_only,
+    }
+
+
 def http_limits(config: FiledClientConfig) -> httpx.Limits:
     return httpx.Limits(
         max_connections=config.max_concurrency + 2, max_keepalive_connections=config.max_concurrency + 2
@@ -74,7 +84,7 @@ class FiledClient:
         self.config = config
         self._tokens = TokenCache(on_new_token)
         self._login_lock = threading.Lock()
-        self._http = httpx.Client(timeout=http_timeout(config), limits=http_limits(config), verify=tls_context())
+        self._http = httpx.Client(**http_options(config))
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 

@@ -25,7 +25,7 @@ def load_artifacts(source: str | Mapping[str, Any]) -> Mapping[str, Any]:
         return source
     from airflow_provider_filed.push_import.files import read_json
 
-    loaded = read_json(source, source_name="artifacts")
+    loaded = read_json(source)
     if not isinstance(loaded, Mapping):
         raise FiledInputError("must hold an object {client externalId: [artifacts]}", source=source)
     return loaded
@@ -33,11 +33,13 @@ def load_artifacts(source: str | Mapping[str, Any]) -> Mapping[str, Any]:
 
 def job_work_ids_of(value: Mapping[str, Any] | None) -> dict[str, str] | None:
     """``{client externalId: job work id}`` from a mapping, or from the result of ``CreateJobWorksOperator``."""
+    from airflow_provider_filed.client.models import normalise_text
+
     if value is None:
         return None
     nested = value.get("job_work_ids")
     ids: Mapping[str, Any] = nested if isinstance(nested, Mapping) else value
-    return {str(client): str(job_work) for client, job_work in ids.items()}
+    return {normalise_text(str(client)): str(job_work) for client, job_work in ids.items()}
 
 
 class CreateJobWorkArtifactsOperator(FiledBaseOperator):
@@ -51,6 +53,7 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
     :param connection_job_id: the connection job whose works receive the files (templated).
     :param artifacts: ``{client externalId: [{name, type, url, externalId, metadata}]}`` (templated,
         an XComArg, or the path or URI of a ``.json`` file holding it). Validated before any request.
+        ``None``: a batch with no documents (nothing to attach; logged).
     :param job_work_ids: which job work each client has in this job — a mapping, or the result of
         ``CreateJobWorksOperator`` (templated/XComArg). A first attempt then reads nothing before
         attaching; clients not in it are looked up on the provider connection (one read).
@@ -71,7 +74,7 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
         self,
         *,
         connection_job_id: str,
-        artifacts: str | Mapping[str, Sequence[Any]],
+        artifacts: str | Mapping[str, Sequence[Any]] | None,
         job_work_ids: Mapping[str, Any] | None = None,
         on_unattachable: OnUnattachable = "report",
         **kwargs: Any,
@@ -85,11 +88,16 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
         self.on_unattachable = on_unattachable
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_filed.client.bulk import ArtifactsImport
+        from airflow_provider_filed.client.bulk import ArtifactsImport, ArtifactsImportResult
         from airflow_provider_filed.client.inputs import parse_artifacts
 
         ti = context["ti"]
         ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        if self.artifacts is None:
+            self.log.info("No documents in this batch: nothing to attach in connection job %s", self.connection_job_id)
+            return ArtifactsImportResult(
+                connection_job_id=self.connection_job_id, total=0, created=0, already_present=0, job_works=0
+            ).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
             artifacts = parse_artifacts(load_artifacts(self.artifacts))
             target = self.hook.target(

@@ -77,7 +77,8 @@ class CreateJobWorksOperator(FiledBaseOperator):
                 connection_job_id=self.connection_job_id, total=0, created=0, already_present=0, job_work_ids={}
             ).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
-            inputs = parse_job_works(load_rows(self.works, required=("name", "externalId")))
+            rows, numbers, unit = load_rows(self.works, required=("name", "externalId"))
+            inputs = parse_job_works(rows, numbers=numbers, unit=unit)
             target = self.hook.target(
                 self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
             )

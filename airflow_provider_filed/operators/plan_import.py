@@ -40,6 +40,7 @@ class PlanImportOperator(FiledBaseOperator):
     :param staging: folder (path or URI) every worker can read; default ``filed-staging`` beside ``clients``.
     :param batch_size: clients (or documents) per staged batch, i.e. per mapped task.
     :param storage_conn_id: Airflow connection for object storage URIs (``s3://``, ``gs://``…).
+    :param encoding: the exports' text encoding (default UTF-8, with or without a BOM), e.g. ``cp1252``.
     :param reject_unknown_conf: fail, before anything is read, when the run's conf has a key that is not a
         DAG param (a typo such as ``client_path`` would otherwise import the default file).
     """
@@ -51,6 +52,7 @@ class PlanImportOperator(FiledBaseOperator):
         "staging",
         "batch_size",
         "storage_conn_id",
+        "encoding",
     )
 
     def __init__(
@@ -61,6 +63,7 @@ class PlanImportOperator(FiledBaseOperator):
         staging: str | None = None,
         batch_size: int | str = 1_000,
         storage_conn_id: str | None = None,
+        encoding: str = "utf-8",
         reject_unknown_conf: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -70,6 +73,7 @@ class PlanImportOperator(FiledBaseOperator):
         self.staging = staging
         self.batch_size = batch_size
         self.storage_conn_id = storage_conn_id
+        self.encoding = encoding
         self.reject_unknown_conf = reject_unknown_conf
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
@@ -80,6 +84,10 @@ class PlanImportOperator(FiledBaseOperator):
             check_run_conf(context)
         if not self.clients:
             raise AirflowFailException("no clients export given: pass the path or URI of the clients file")
+        try:
+            batch_size = int(self.batch_size)
+        except (TypeError, ValueError):
+            raise AirflowFailException(f"batch_size must be a whole number, got {self.batch_size!r}") from None
         with fail_fast_on_permanent_errors():
             plan = plan_import(
                 self.hook,
@@ -88,8 +96,9 @@ class PlanImportOperator(FiledBaseOperator):
                 clients=self.clients,
                 documents=self.documents or None,
                 staging=self.staging or None,
-                batch_size=int(self.batch_size),
+                batch_size=batch_size,
                 storage_conn_id=self.storage_conn_id or None,
+                encoding=self.encoding or "utf-8",
                 workspace_id=self.workspace_id,
                 connection_id=self.connection_id,
             )

@@ -25,7 +25,7 @@ from airflow_provider_filed.client.inputs import validate_row
 from airflow_provider_filed.client.listing import JobWorksScope, Row, list_job_works
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
 from airflow_provider_filed.push_import import ledger
-from airflow_provider_filed.push_import.files import iter_rows
+from airflow_provider_filed.push_import.files import DEFAULT_ENCODING, iter_rows
 from airflow_provider_filed.push_import.staging import DEFAULT_FOLDER, StagedBatch, StagingArea, remove_staging
 from airflow_provider_filed.push_import.working_set import WorkingSet
 
@@ -87,10 +87,12 @@ def _field(row: Mapping[str, Any], name: str) -> Any:
     return row.get(name, row.get(snake))
 
 
-def read_clients(working: WorkingSet, location: str | Path | ObjectStoragePath, conn_id: str | None) -> None:
+def read_clients(
+    working: WorkingSet, location: str | Path | ObjectStoragePath, conn_id: str | None, encoding: str = DEFAULT_ENCODING
+) -> None:
     """Validate every client of the export into ``working``: fields, and duplicate externalIds across the file."""
     problems = _Problems()
-    for line, row in iter_rows(location, required=CLIENT_COLUMNS, conn_id=conn_id):
+    for line, row in iter_rows(location, required=CLIENT_COLUMNS, conn_id=conn_id, encoding=encoding):
         fields = (
             {"name": _field(row, "name"), "externalId": _field(row, "externalId")} if isinstance(row, Mapping) else row
         )
@@ -108,11 +110,15 @@ def read_clients(working: WorkingSet, location: str | Path | ObjectStoragePath, 
 
 
 def read_documents(
-    working: WorkingSet, location: str | Path | ObjectStoragePath, clients_name: str, conn_id: str | None
+    working: WorkingSet,
+    location: str | Path | ObjectStoragePath,
+    clients_name: str,
+    conn_id: str | None,
+    encoding: str = DEFAULT_ENCODING,
 ) -> None:
     """Validate every document of the export into ``working``: fields, known client, no duplicate per client."""
     problems = _Problems()
-    for line, row in iter_rows(location, required=DOCUMENT_COLUMNS, conn_id=conn_id):
+    for line, row in iter_rows(location, required=DOCUMENT_COLUMNS, conn_id=conn_id, encoding=encoding):
         if not isinstance(row, Mapping):
             problems.add(InputProblem(line, None, "must be an object with the document's fields", unit="line"))
             continue
@@ -155,6 +161,7 @@ def plan_import(
     staging: str | Path | ObjectStoragePath | None = None,
     batch_size: int = 1_000,
     storage_conn_id: str | None = None,
+    encoding: str = DEFAULT_ENCODING,
     workspace_id: str | None = None,
     connection_id: str | None = None,
 ) -> ImportPlan:
@@ -162,9 +169,9 @@ def plan_import(
     if batch_size < 1:
         raise FiledInputError(f"batch_size must be >= 1, got {batch_size}")
     with WorkingSet() as working:
-        read_clients(working, clients, storage_conn_id)
+        read_clients(working, clients, storage_conn_id, encoding)
         if documents is not None:
-            read_documents(working, documents, Path(str(clients)).name, storage_conn_id)
+            read_documents(working, documents, Path(str(clients)).name, storage_conn_id, encoding)
         workspace = hook.require(workspace_id, "workspace_id")
         connection = hook.require(connection_id, "connection_id")
         open_job = ledger.open_connection_job(hook, dag_id, connection)

@@ -25,10 +25,10 @@ DEFAULT_FOLDER = "filed-staging"
 
 
 class StagedBatch(BaseModel):
-    """One mapped task's share, by reference: the URIs of its clients (None: documents only) and documents."""
+    """One mapped task's share, by reference: the URIs of its clients and of their documents (None: none)."""
 
     works: str | None
-    artifacts: str
+    artifacts: str | None
 
 
 def _safe(part: str) -> str:
@@ -60,9 +60,10 @@ class StagingArea:
         if clients:
             with works.open("w", encoding="utf-8") as handle:
                 handle.writelines(json.dumps(client, separators=(",", ":")) + "\n" for client in clients)
-        with artifacts.open("w", encoding="utf-8") as handle:
-            json.dump(documents, handle, separators=(",", ":"))
-        return StagedBatch(works=str(works) if clients else None, artifacts=str(artifacts))
+        if documents:
+            with artifacts.open("w", encoding="utf-8") as handle:
+                json.dump(documents, handle, separators=(",", ":"))
+        return StagedBatch(works=str(works) if clients else None, artifacts=str(artifacts) if documents else None)
 
 
 def remove_staging(folder: str | Path | ObjectStoragePath, conn_id: str | None = None) -> None:

@@ -51,6 +51,7 @@ def push_import_tasks(
     staging: str | None = None,
     batch_size: int | str = 1_000,
     storage_conn_id: str | None = None,
+    encoding: str = "utf-8",
     job_name: str = "tax-season import {{ dag.dag_id }} {{ run_id }}",
     max_failed: float | str = 0,
     poke_interval: float = 30.0,
@@ -68,6 +69,7 @@ def push_import_tasks(
         staging=staging,
         batch_size=batch_size,
         storage_conn_id=storage_conn_id,
+        encoding=encoding,
         reject_unknown_conf=True,
         filed_conn_id=filed_conn_id,
     )
@@ -84,7 +86,7 @@ def push_import_tasks(
     job_id: Any = job.output
 
     @task_group(group_id="import_batch")
-    def import_batch(works: str | None, artifacts: str) -> None:
+    def import_batch(works: str | None, artifacts: str | None) -> None:
         created = CreateJobWorksOperator(
             task_id="create_job_works",
             connection_job_id=job_id,

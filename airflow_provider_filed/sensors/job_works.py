@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -117,11 +118,38 @@ class JobWorksSensor(BaseSensorOperator):
     def _statuses(self) -> StatusSets:
         return self.hook.settings.statuses.overridden(self.success_statuses, self.failure_statuses)
 
+    @contextmanager
+    def _ending_the_wait(self, ti: Any) -> Iterator[None]:
+        """Forget the deadline once the wait has ended for good: success, failure, timeout, or a last try."""
+        from airflow.sdk.exceptions import TaskDeferred
+
+        from airflow_provider_filed.sensors.deadline import forget_deadline
+
+        try:
+            yield
+        except (AirflowFailException, AirflowSensorTimeout):
+            forget_deadline(ti)
+            raise
+        except Exception as exc:
+            waiting_on = isinstance(exc, TaskDeferred) or "Reschedule" in type(exc).__name__
+            if not waiting_on and ti.try_number > ti.max_tries:  # no retry will read it
+                forget_deadline(ti)
+            raise
+        forget_deadline(ti)
+
     def execute(self, context: Context) -> Any:
+        from airflow_provider_filed.sensors.deadline import absolute_deadline
+
+        ti = context["ti"]
         if self.connection_job_id:
-            context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
-        if not self.deferrable:
-            return super().execute(context)
+            ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        self._deadline = absolute_deadline(ti, self.timeout)
+        with self._ending_the_wait(ti):
+            if not self.deferrable:
+                return super().execute(context)
+            self._defer()
+
+    def _defer(self) -> None:
         from airflow_provider_filed.triggers.job_works import JobWorksTrigger
 
         with fail_fast_on_permanent_errors():
@@ -130,7 +158,7 @@ class JobWorksSensor(BaseSensorOperator):
                 filed_conn_id=self.filed_conn_id,
                 workspace_id=self.hook.require(self.workspace_id, "workspace_id"),
                 connection_id=self.hook.require(self.connection_id, "connection_id"),
-                end_time=time.time() + self.timeout,
+                end_time=self._deadline,
                 connection_job_id=self.connection_job_id,
                 job_work_ids=list(self.job_work_ids) if self.job_work_ids else None,
                 success_statuses=self.success_statuses,
@@ -140,11 +168,16 @@ class JobWorksSensor(BaseSensorOperator):
                 expected_works=self._expected_works(),
                 poll_interval=self.poke_interval,
             )
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+        remaining = max(0.0, self._deadline - time.time())
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining))
 
     def poke(self, context: Context) -> PokeReturnValue:
         from airflow_provider_filed.client.progress import job_works_progress
 
+        if time.time() >= self._deadline:
+            raise AirflowSensorTimeout(
+                f"job works not done by the deadline ({self.timeout:,.0f} s after this sensor's first try began)"
+            )
         with fail_fast_on_permanent_errors():
             summary = self.hook.client.run(
                 job_works_progress(
@@ -166,6 +199,10 @@ class JobWorksSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume from the trigger; only the closed set of events is accepted, anything else fails."""
+        with self._ending_the_wait(context["ti"]):
+            return self._resumed(event)
+
+    def _resumed(self, event: dict[str, Any] | None) -> Any:
         from airflow_provider_filed.triggers.job_works import JobWorksEvent
 
         status = event.get("status") if isinstance(event, dict) else None

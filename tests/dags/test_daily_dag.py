@@ -42,6 +42,15 @@ def asset_events(uri: str) -> int:
         )
 
 
+def variables() -> list[str]:
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return list(session.scalars(select(Variable.key)))
+
+
 def morning(dag: Any, airflow_helpers: Any) -> tuple[Any, dict[str, Any]]:
     dag_run = dag.test()
     assert dag_run.state == "success", airflow_helpers.task_states(dag_run)
@@ -104,6 +113,7 @@ def test_three_mornings_import_each_client_and_document_exactly_once(
     assert stats["duplicate_work_external_ids_by_job"] == {}
     assert stats["duplicate_artifact_external_ids"] == {}
     assert set(stats["jobs"].values()) == {"completed"}
+    assert variables() == []  # no remembered job, no sensor deadline: nothing piles up over a season
     if faults:
         assert sum(stats["faults_injected"].values()) > 0
         assert stats["logins"] > 3

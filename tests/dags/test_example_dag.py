@@ -52,6 +52,7 @@ def test_dags_folder_parses_without_import_errors() -> None:
         "clients_path",
         "documents_path",
         "staging_path",
+        "encoding",
         "batch_size",
         "max_failed",
     }

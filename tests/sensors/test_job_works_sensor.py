@@ -12,11 +12,27 @@ from airflow_provider_filed.triggers.job_works import JobWorksTrigger
 
 
 class FakeTI:
+    dag_id, run_id, task_id, map_index, try_number, max_tries = "d", "r", "wait", -1, 1, 2
+
     def __init__(self) -> None:
         self.xcom: dict[str, object] = {}
 
     def xcom_push(self, key: str, value: object) -> None:
         self.xcom[key] = value
+
+
+@pytest.fixture(autouse=True)
+def variables(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Airflow Variables outside a task: a dict."""
+    from airflow.sdk import Variable
+
+    store: dict[str, str] = {}
+    monkeypatch.setattr(Variable, "get", staticmethod(lambda key, default=None: store.get(key, default)))
+    monkeypatch.setattr(
+        Variable, "set", staticmethod(lambda key, value, description=None: store.__setitem__(key, value))
+    )
+    monkeypatch.setattr(Variable, "delete", staticmethod(lambda key: store.pop(key, None)))
+    return store
 
 
 def sensor(**kwargs: object) -> JobWorksSensor:
@@ -54,7 +70,8 @@ SUMMARY = {"total": 2, "succeeded": 2, "failed": 0}
 
 
 def test_success_event_returns_the_summary() -> None:
-    assert sensor().execute_complete({}, {"status": "success", "message": "ok", "summary": SUMMARY}) == SUMMARY  # type: ignore[arg-type]
+    event = {"status": "success", "message": "ok", "summary": SUMMARY}
+    assert sensor().execute_complete({"ti": FakeTI()}, event) == SUMMARY  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +90,7 @@ def test_success_event_returns_the_summary() -> None:
 )
 def test_any_other_event_fails_the_task(event: object, error: type[Exception]) -> None:
     with pytest.raises(error):
-        sensor().execute_complete({}, event)  # type: ignore[arg-type]
+        sensor().execute_complete({"ti": FakeTI()}, event)  # type: ignore[arg-type]
 
 
 def test_max_failed_can_be_templated() -> None:
@@ -84,3 +101,18 @@ def test_max_failed_can_be_templated() -> None:
         sensor(max_failed="a few")._max_failed()
     with pytest.raises(ValueError, match="max_failed"):
         sensor(max_failed=-1)
+
+
+def test_a_retry_keeps_the_first_try_s_deadline(filed_connection, variables: dict[str, str]) -> None:
+    first, retry = FakeTI(), FakeTI()
+    retry.try_number = 2
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(deferrable=True, timeout=3600).execute({"ti": first})  # type: ignore[arg-type]
+    deadline = deferred.value.trigger.serialize()[1]["end_time"]
+    time.sleep(0.05)
+    with pytest.raises(TaskDeferred) as again:
+        sensor(deferrable=True, timeout=3600).execute({"ti": retry})  # type: ignore[arg-type]
+    assert again.value.trigger.serialize()[1]["end_time"] == deadline  # not the retry's start + timeout
+    with pytest.raises(AirflowSensorTimeout):
+        sensor().execute_complete({"ti": retry}, {"status": "timeout", "message": "not done"})  # type: ignore[arg-type]
+    assert variables == {}  # the wait ended for good: nothing left behind
