@@ -280,11 +280,13 @@ class JobWorksImport:
                         pending = self._landed(pending, created)
                     while pending:
                         try:
-                            works = self.client.create_job_works(self.target.connection_job_id, pending)
+                            works = self.client.run(
+                                operations.create_job_works_ids(self.target.connection_job_id, pending)
+                            )
                         except FiledConflictError as exc:
                             pending = self._resolve_conflict(pending, created, skipped, exc)
                             continue
-                        created.update({(w.work.external_id if w.work else None) or w.id: w.id for w in works})
+                        created.update({(w.get("work") or {}).get("externalId") or w["id"]: w["id"] for w in works})
                         pending = []
         return created, skipped
 
@@ -478,7 +480,7 @@ class ArtifactsImport:
                             elif isinstance(outcome, FiledError):
                                 errors[group[0]] = outcome.message
                             else:
-                                created += len(outcome)
+                                created += outcome
                         still, landed = self._still_missing(conflicted + unanswered)
                         created += landed
                         for group in [g for g in still if g in conflicted]:

@@ -69,13 +69,18 @@ mutation CreateConnectionJob($connectionId: ID!, $jobName: String!) {
     % CONNECTION_JOB_FIELDS
 )
 
-CREATE_JOB_WORKS = (
-    """
-mutation CreateJobWorks($connectionJobId: ID!, $inputs: [CreateJobWorksInput!]!) {
-  createJobWorks(connectionJobId: $connectionJobId, inputs: $inputs) { %s work { externalId } }
-}"""
-    % JOB_WORK_CREATED_FIELDS
-)
+
+def create_job_works_mutation(selection: str) -> str:
+    """A ``CreateJobWorks`` mutation returning ``selection`` for each created job work."""
+    return f"""
+mutation CreateJobWorks($connectionJobId: ID!, $inputs: [CreateJobWorksInput!]!) {{
+  createJobWorks(connectionJobId: $connectionJobId, inputs: $inputs) {{ {selection} }}
+}}"""
+
+
+CREATE_JOB_WORKS = create_job_works_mutation(JOB_WORK_CREATED_FIELDS + " work { externalId }")
+#: What exactly-once bulk creation needs back: each job work's id and its client's externalId.
+CREATE_JOB_WORKS_IDS = create_job_works_mutation("id work { externalId }")
 
 CREATE_JOB_WORK_ARTIFACTS = """
 mutation CreateJobWorkArtifacts($jobWorkId: ID!, $inputs: [CreateJobWorkArtifactsInput!]!) {
@@ -142,10 +147,10 @@ query GetJobWorks($workspaceId: ID!, $connectionId: ID!, $filters: JobWorkFilter
 
 @functools.lru_cache(maxsize=64)
 def aliased_artifacts_mutation(count: int) -> str:
-    """One ``CreateJobWorkArtifacts`` document with ``count`` aliased fields ``a0``…: many job works a request."""
+    """One ``CreateJobWorkArtifacts`` document with ``count`` aliased fields ``a0``…: many job works a request
+    (each answers only the ids of what it created: they are counted, nothing more)."""
     params = ", ".join(f"$j{i}: ID!, $i{i}: [CreateJobWorkArtifactsInput!]!" for i in range(count))
     fields = "\n  ".join(
-        f"a{i}: createJobWorkArtifacts(jobWorkId: $j{i}, inputs: $i{i}) {{ id workArtifact {{ externalId }} }}"
-        for i in range(count)
+        f"a{i}: createJobWorkArtifacts(jobWorkId: $j{i}, inputs: $i{i}) {{ id }}" for i in range(count)
     )
     return f"mutation CreateJobWorkArtifacts({params}) {{\n  {fields}\n}}"

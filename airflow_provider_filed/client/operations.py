@@ -113,9 +113,18 @@ def create_connection_job(connection_id: str, job_name: str) -> Op[ConnectionJob
 
 def create_job_works(connection_job_id: str, inputs: Sequence[CreateJobWorksInput]) -> Op[list[JobWork]]:
     """One ``createJobWorks`` request, all-or-nothing. Bulk, exactly-once creation lives in ``bulk``."""
+    rows = yield from create_job_works_ids(connection_job_id, inputs, documents.CREATE_JOB_WORKS)
+    return [JobWork.model_validate(row) for row in rows]
+
+
+def create_job_works_ids(
+    connection_job_id: str, inputs: Sequence[CreateJobWorksInput], document: str = documents.CREATE_JOB_WORKS_IDS
+) -> Op[list[dict[str, Any]]]:
+    """The same request, answered as plain rows (by default only ``id`` and ``work.externalId``)."""
     variables = {"connectionJobId": connection_job_id, "inputs": [i.to_graphql() for i in inputs]}
-    response = yield _call(documents.CREATE_JOB_WORKS, variables, "createJobWorks", idempotent=False)
-    return [JobWork.model_validate(w) for w in response.require("createJobWorks")]
+    response = yield _call(document, variables, "createJobWorks", idempotent=False)
+    rows: list[dict[str, Any]] = response.require("createJobWorks")
+    return rows
 
 
 def create_job_work_artifacts(job_work_id: str, inputs: Sequence[CreateJobWorkArtifactsInput]) -> Op[list[JobArtifact]]:
@@ -143,8 +152,8 @@ def trigger_connection_job(
 
 def create_job_work_artifacts_aliased(
     groups: Sequence[tuple[str, Sequence[CreateJobWorkArtifactsInput]]],
-) -> Op[list[list[JobArtifact] | FiledError]]:
-    """Artifacts for many job works in one request (aliases ``a0``…); each group's result or its own error."""
+) -> Op[list[int | FiledError]]:
+    """Artifacts for many job works in one request (aliases ``a0``…); per group, how many were created or its error."""
     variables: dict[str, Any] = {}
     for i, (job_work_id, inputs) in enumerate(groups):
         variables[f"j{i}"] = job_work_id
@@ -165,13 +174,13 @@ def create_job_work_artifacts_aliased(
     if unplaced:
         raise error_from_graphql(unplaced[0], operation="createJobWorkArtifacts")
     data = response.data or {}
-    results: list[list[JobArtifact] | FiledError] = []
+    results: list[int | FiledError] = []
     for i in range(len(groups)):
         alias = f"a{i}"
         if alias in errors_by_alias:
             results.append(errors_by_alias[alias])
         elif data.get(alias) is not None:
-            results.append([JobArtifact.model_validate(a) for a in data[alias]])
+            results.append(len(data[alias]))
         else:
             results.append(FiledResponseError(f"no result for {alias}", operation="createJobWorkArtifacts"))
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from typing import Any
 
 import pytest
 import tenacity
@@ -21,7 +22,7 @@ from airflow_provider_filed.client import (
 from airflow_provider_filed.client.errors import FiledNotFoundError, FiledValidationError
 from airflow_provider_filed.client.retry import RetryBudget, is_retryable, retry_kwargs
 from airflow_provider_filed.emulator.testing import EmulatorHandle
-from tests.client.helpers import make_config, requests_of
+from tests.client.helpers import make_config, new_job, requests_of
 
 RETRY_LOGGER = "airflow_provider_filed.client.retry"
 
@@ -195,3 +196,39 @@ def _wait_for_requests(emulator: EmulatorHandle, field: str, expected: int) -> N
     deadline = time.monotonic() + 5
     while requests_of(emulator.stats(), field) < expected and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def _call(kind: str, client: FiledClient, target: Any) -> None:
+    from airflow_provider_filed.client import JobWorksImport
+    from airflow_provider_filed.client.models import CreateJobWorksInput
+
+    if kind == "read":
+        client.me()
+    elif kind == "listing":
+        client.job_works(target.workspace_id, target.connection_id)
+    else:
+        JobWorksImport(client, target).run([CreateJobWorksInput(name="A", external_id="a-1")], existing="none")
+
+
+@pytest.mark.parametrize("kind", ["read", "listing", "bulk-create"])
+@pytest.mark.parametrize(
+    ("attempts", "total_time"), [pytest.param(4, 30.0, id="attempts-bind"), pytest.param(50, 0.6, id="time-binds")]
+)
+def test_one_budget_per_call_under_continuous_5xx(
+    filed_emulator: EmulatorHandle, kind: str, attempts: int, total_time: float
+) -> None:
+    """However many layers retry (transport, reconciling reads), a failing call stays within one budget."""
+    settings = RetrySettings(max_attempts=attempts, initial_wait=0.05, max_wait=0.2, max_total_time=total_time)
+    with FiledClient(make_config(filed_emulator, retry=settings, timeout=2.0)) as client:
+        target = new_job(client, filed_emulator)  # logged in, before Filed starts failing
+        filed_emulator.configure(error_rate=1.0)
+        before = filed_emulator.stats()["total_requests"]
+        started = time.monotonic()
+        with pytest.raises(FiledServerError):
+            _call(kind, client, target)
+        elapsed = time.monotonic() - started
+    sent = filed_emulator.stats()["total_requests"] - before
+    assert sent <= attempts
+    assert elapsed <= total_time + 2.0  # its retry budget, and at most one request timeout more
+    if attempts == 4:
+        assert sent == attempts  # and it did use its budget
