@@ -67,7 +67,7 @@ def test_connection_form_marks_required_fields_and_the_test_button_passes(
         assert label in text
         assert "*" in text, f"{label} is not marked required: {text!r}"
     assert "*" not in field(dialog, "workspace_slug").locator("label").inner_text()
-    screenshot(dialog, "03-connection-form-extras")
+    screenshot(page, "03-connection-form-extras")
     field(dialog, "workspace_id").locator("input").fill(seed["workspace_id"])
     field(dialog, "connection_id").locator("input").fill(seed["connection_id"])
     field(dialog, "workspace_slug").locator("input").fill(seed["workspace_slug"])
