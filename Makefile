@@ -17,8 +17,9 @@ help:
 	@echo "make test-compat  the suite on Airflow 3.2.0 + Python 3.10, and on Python 3.13"
 
 env:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@$(UV) sync --frozen --quiet
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { echo "Installing uv (pip install uv)..."; python3 -m pip install --quiet uv; }
+	@$(if $(wildcard .venv),,echo "Installing the locked environment into .venv (uv.lock; about a minute the first time)...")
+	@$(UV) sync --frozen $(if $(wildcard .venv),--quiet,)
 
 lint: env
 	$(UV) run --frozen ruff format --check .

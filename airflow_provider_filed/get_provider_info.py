@@ -91,6 +91,11 @@ def get_provider_info() -> dict[str, Any]:
                     ),
                     "retry_initial_wait": _number("First retry wait (s)", "Backoff doubles from here.", 0.5, "number"),
                     "app_url": _text("Filed app URL", "Base of the 'Filed' link.", "https://app.filed.com"),
+                    "connection_job_path": _text(
+                        "Connection job path",
+                        "Where Filed's app shows a connection job, e.g. /w/{workspace_slug}/imports/{connection_job_id}: "
+                        "the 'Filed' link opens the run's job there. Empty: the link opens the workspace.",
+                    ),
                     "max_attempts": _number("Retry attempts", "Per request, for 429, 5xx and network errors.", 6),
                     "retry_max_total_time": _number(
                         "Retry budget (s)", "Total time spent retrying one call.", 180, "number"

@@ -70,12 +70,8 @@ def airflow_env(extra: dict[str, str] | None = None, home: Path = AIRFLOW_HOME) 
 def emulator_app_extras(seed: dict[str, Any]) -> dict[str, str]:
     """Extras that make the tasks' "Filed" link open the emulator's own job pages instead of Filed's app."""
     from airflow_provider_filed.emulator.pages import JOB_PAGE_PATH
-    from airflow_provider_filed.hooks.settings import FiledConnectionExtras
 
-    extras = {"app_url": seed["base_url"]}
-    if "connection_job_path" in FiledConnectionExtras.model_fields:
-        extras["connection_job_path"] = JOB_PAGE_PATH
-    return extras
+    return {"app_url": seed["base_url"], "connection_job_path": JOB_PAGE_PATH}
 
 
 def connection_json(seed: dict[str, Any]) -> str:

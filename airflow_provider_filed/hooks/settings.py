@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from string import Formatter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -12,6 +13,24 @@ from airflow_provider_filed.client.config import DEFAULT_SOURCE_PLATFORM, DEFAUL
 from airflow_provider_filed.client.statuses import DEFAULT_FAILURE_STATUSES, DEFAULT_SUCCESS_STATUSES
 
 DEFAULT_APP_URL = "https://app.filed.com"
+#: The placeholders a ``connection_job_path`` template may use.
+JOB_PATH_FIELDS = ("workspace_slug", "workspace_id", "connection_id", "connection_job_id")
+
+
+def job_path_problem(template: str) -> str | None:
+    """Why ``template`` is not a usable ``connection_job_path`` (None if it is)."""
+    if not template.startswith("/"):
+        return "must be a path starting with /, e.g. /w/{workspace_slug}/imports/{connection_job_id}"
+    try:
+        fields = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        return f"is not a valid template: {exc}"
+    unknown = sorted(fields - set(JOB_PATH_FIELDS))
+    if unknown:
+        return f"uses unknown placeholders {unknown}; known: {', '.join(JOB_PATH_FIELDS)}"
+    if "connection_job_id" not in fields:
+        return "must contain {connection_job_id}"
+    return None
 
 
 class FiledConnectionExtras(BaseModel):
@@ -24,6 +43,7 @@ class FiledConnectionExtras(BaseModel):
     connection_id: str | None = None
     workspace_slug: str | None = None
     app_url: str = DEFAULT_APP_URL
+    connection_job_path: str | None = None
     timeout: float = Field(default=60.0, gt=0)
     batch_size: int = Field(default=500, ge=1, le=10_000)
     max_concurrency: int = Field(default=4, ge=1, le=64)
@@ -50,6 +70,16 @@ class FiledConnectionExtras(BaseModel):
                 raise ValueError(f'must be a JSON object, e.g. {{"field": "createdAt"}}: {exc}') from None
         return value
 
+    @field_validator("connection_job_path")
+    @classmethod
+    def _job_path(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        problem = job_path_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
+
     @field_validator("success_statuses", "failure_statuses", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
@@ -66,6 +96,7 @@ class FiledSettings(BaseModel):
     connection_id: str | None
     workspace_slug: str | None
     app_url: str
+    connection_job_path: str | None
     statuses: StatusSets
 
 
@@ -109,5 +140,6 @@ def settings_from_connection(
         connection_id=extras.connection_id,
         workspace_slug=extras.workspace_slug,
         app_url=extras.app_url.rstrip("/"),
+        connection_job_path=extras.connection_job_path,
         statuses=statuses,
     )

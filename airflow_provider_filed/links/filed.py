@@ -8,7 +8,6 @@ before a task knows its job, the link opens the workspace (``/w/{slug}``).
 
 from __future__ import annotations
 
-from string import Formatter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_filed.hooks.settings import FiledSettings
 
-#: The placeholders a ``connection_job_path`` template may use.
-JOB_PATH_FIELDS = ("workspace_slug", "workspace_id", "connection_id", "connection_job_id")
 #: The slug Filed's deep links use when the workspace's slug is unknown.
 ANY_WORKSPACE = "redirect"
 
@@ -36,22 +33,6 @@ def workspace_deep_link(app_url: str, workspace_slug: str | None, path: str = ""
     return deep_link(app_url, f"/w/{workspace_slug or ANY_WORKSPACE}{path}")
 
 
-def job_path_problem(template: str) -> str | None:
-    """Why ``template`` is not a usable ``connection_job_path`` (None if it is)."""
-    if not template.startswith("/"):
-        return "must be a path starting with /, e.g. /w/{workspace_slug}/imports/{connection_job_id}"
-    try:
-        fields = {name for _, name, _, _ in Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        return f"is not a valid template: {exc}"
-    unknown = sorted(fields - set(JOB_PATH_FIELDS))
-    if unknown:
-        return f"uses unknown placeholders {unknown}; known: {', '.join(JOB_PATH_FIELDS)}"
-    if "connection_job_id" not in fields:
-        return "must contain {connection_job_id}"
-    return None
-
-
 def connection_job_link(
     app_url: str,
     template: str | None,
@@ -62,6 +43,8 @@ def connection_job_link(
     connection_id: str | None = None,
 ) -> str:
     """The deep link of a connection job by ``template``; the workspace's when either is missing or unusable."""
+    from airflow_provider_filed.hooks.settings import job_path_problem
+
     if not template or not connection_job_id or job_path_problem(template):
         return workspace_deep_link(app_url, workspace_slug)
     values = {
@@ -75,10 +58,9 @@ def connection_job_link(
 
 def settings_link(settings: FiledSettings, connection_job_id: str | None) -> str:
     """The "Filed" link of a task on a connection with ``settings``."""
-    template: str | None = getattr(settings, "connection_job_path", None)
     return connection_job_link(
         settings.app_url,
-        template,
+        settings.connection_job_path,
         connection_job_id,
         workspace_slug=settings.workspace_slug,
         workspace_id=settings.workspace_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -24,6 +25,7 @@ from airflow_provider_filed.links.filed import FiledWorkspaceLink
 if TYPE_CHECKING:
     from airflow_provider_filed.hooks.filed import FiledHook
 
+log = logging.getLogger(__name__)
 CONNECTION_JOB_ID_KEY = "connection_job_id"
 
 #: Errors a retry cannot fix: bad input, bad settings, refused ids. The task fails at once.
@@ -43,7 +45,8 @@ def fail_fast_on_permanent_errors() -> Iterator[None]:
     try:
         yield
     except PERMANENT_ERRORS as exc:
-        raise AirflowFailException(str(exc)) from exc
+        log.debug("Where it was raised:", exc_info=True)
+        raise AirflowFailException(str(exc)) from None  # the message says it all: no chained traceback
 
 
 class FiledBaseOperator(BaseOperator):

@@ -45,8 +45,10 @@ class CreateConnectionJobOperator(FiledBaseOperator):
                 self.log.info(
                     "Reusing connection job %s, opened by %s and not triggered yet", open_job.connection_job_id, by
                 )
+                ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=open_job.connection_job_id)
                 return open_job.connection_job_id
             job = self.hook.client.create_connection_job(connection_id, self.job_name)
+        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=job.id)
         if self.reuse_open_job:
             ledger.remember(
                 ti.dag_id, connection_id, ledger.OpenConnectionJob(connection_job_id=job.id, run_id=ti.run_id)

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from airflow_provider_filed.hooks.settings import job_path_problem
 from airflow_provider_filed.links.filed import (
     FiledWorkspaceLink,
     connection_job_link,
-    job_path_problem,
     pushed_connection_job_id,
     settings_link,
     workspace_deep_link,
@@ -137,3 +137,14 @@ def test_pushed_connection_job_id_is_read_from_the_tasks_xcom(run_dag, filed_con
     read = airflow_helpers.xcom_value(dag_run, "read_back")
     assert read["job"] == job_id
     assert read["link"].startswith("https://app.filed.com/sign-in?deep_link=")
+
+
+def test_connection_refuses_an_unusable_job_path_naming_it() -> None:
+    from airflow_provider_filed.client import FiledConfigurationError
+    from airflow_provider_filed.hooks.settings import settings_from_connection
+
+    kwargs: dict[str, Any] = {"host": "https://gateway.filed.com/graphql", "password": "k" * 20}
+    good = settings_from_connection("c", **kwargs, extra={"connection_job_path": JOB_PATH})
+    assert good.connection_job_path == JOB_PATH
+    with pytest.raises(FiledConfigurationError, match=r"connection_job_path.*connection_job_id"):
+        settings_from_connection("c", **kwargs, extra={"connection_job_path": "/w/{workspace_slug}"})

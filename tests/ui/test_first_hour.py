@@ -138,7 +138,6 @@ def test_filed_link_opens_the_runs_connection_job_in_the_emulator(
     page: Any, airflow_ui: AirflowUI, screenshot: Any
 ) -> None:
     from airflow_provider_filed.emulator.pages import JOB_PAGE_PATH
-    from airflow_provider_filed.hooks.settings import FiledConnectionExtras
 
     assert run.get("job"), "the run opened no connection job"
     page.goto(f"{airflow_ui.root}/dags/{DAG_ID}/runs/{run['id']}/tasks/wait_for_job_works/details")
@@ -151,9 +150,6 @@ def test_filed_link_opens_the_runs_connection_job_in_the_emulator(
     screenshot(filed, "09-filed-link")
     slug = airflow_ui.seed()["workspace_slug"]
     job_page = JOB_PAGE_PATH.format(workspace_slug=slug, connection_job_id=run["job"])
-    if "connection_job_path" not in FiledConnectionExtras.model_fields:
-        assert filed.url.endswith(f"/w/{slug}")
-        pytest.xfail("the link opens the workspace: the hook does not accept the extra connection_job_path yet")
     assert filed.url.endswith(job_page), filed.url
     assert filed.get_by_text("completed").count() > 0
     filed.close()

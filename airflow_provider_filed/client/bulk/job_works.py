@@ -180,8 +180,9 @@ class JobWorksImport:
             raise exc
         if elsewhere and self.on_existing == "fail":
             raise FiledConflictError(
-                f"these clients already have a work on provider connection {self.target.connection_id} "
-                f"(imported by another connection job): {first_ids(elsewhere)}; set on_existing='skip' to skip them",
+                f"{len(elsewhere):,} of these clients already have a work on provider connection "
+                f"{self.target.connection_id} (imported by another connection job): {first_ids(elsewhere)}; "
+                "import only new clients, or set on_existing='skip' to skip them",
                 external_ids=elsewhere,
                 operation="createJobWorks",
             ) from exc
