@@ -2,19 +2,21 @@
 
 Each request is a ready-made JSON body handed to ``EmulatorApp`` as one ASGI call; the clock is
 ``time.process_time`` around that call only, so the numbers are the emulator's own CPU (Starlette,
-auth, faults, execution, store, JSON) and nothing of a client or of uvicorn. Shapes:
+auth, faults, execution, store, JSON) and nothing of a client or of uvicorn. The documents are the
+provider's own (``airflow_provider_filed.client.documents``), the rows the benchmarks' workload. Shapes:
 
 - one ``createJobWorks`` of 500 inputs (median of ``--repeat`` requests, each on a fresh job);
-- the import of 10,000 clients x 2 documents as the provider sends it: a read of the empty job, 20
-  ``createJobWorks`` of 500, ``jobWorks`` pages of 1,000 to map externalIds to job works, then 40
-  ``createJobWorkArtifacts`` requests of 250 aliased job works (``a0``, ``a1``, …) with 2 artifacts each;
-  once on a new emulator (its first use of each document includes parsing and validating it: about
-  0.1 s for the 250-alias document), then three times after ``reset()`` with the documents prepared;
-- a 1,000-work ``jobWorks`` page with every documented field, without and with artifacts (2 per work),
-  one page per request and four aliased pages (``p0`` … ``p3``) in one request.
+- the import of 10,000 clients x 2 documents as the provider sends it on a first attempt: 20
+  ``createJobWorks`` of 500, then 40 ``createJobWorkArtifacts`` requests of 250 aliased job works
+  (``a0``, ``a1``, …) with 2 artifacts each; once on a new emulator (its first use of each document
+  includes parsing, validating and compiling it), then three times after ``reset()``; and three times
+  with the hand-written client's selections (``id work { externalId }``, ``{ id }``), to price the fields
+  the provider asks for;
+- ``jobWorks`` reads of 1,000-work pages with the sensor's selections, without and with artifacts
+  (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``).
 
-Run ``uv run python benchmarks/emulator_cpu.py`` (``--general`` forces graphql-core's executor when the
-emulator has a ``fast_path`` switch, ``--json`` prints the numbers as one JSON line).
+``make bench`` runs it (``benchmarks/run.py``); alone: ``uv run python benchmarks/emulator_cpu.py``
+(``--general`` forces graphql-core's executor, ``--json`` prints the numbers as one JSON line).
 """
 
 from __future__ import annotations
@@ -30,58 +32,25 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_filed.client import documents as provider
 from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from benchmarks import workload
+from benchmarks.workload import (
+    INPUTS_PER_REQUEST,
+    LOGIN,
+    WORKS_PER_ARTIFACT_REQUEST,
+    artifacts_variables,
+    clients,
+    documents_of,
+)
 
 API_KEY = "bench-cpu-api-key-0123456789"
 CLIENTS = 10_000
-BATCH = 500
 PAGE = 1_000
-ALIASES_PER_REQUEST = 250
-
-LOGIN = "mutation Login($apiKey: String!) { loginViaPersonalApiToken(token: $apiKey) { accessToken } }"
-CREATE_JOB = """
-mutation CreateConnectionJob($connectionId: ID!, $jobName: String!) {
-  createConnectionJob(connectionId: $connectionId, jobName: $jobName) { id }
-}"""
-CREATE_JOB_WORKS = """
-mutation CreateJobWorks($connectionJobId: ID!, $inputs: [CreateJobWorksInput!]!) {
-  createJobWorks(connectionJobId: $connectionJobId, inputs: $inputs) {
-    id createdAt updatedAt workspaceId workId connectionJobId work { externalId }
-  }
-}"""
-EXTERNAL_IDS = "id workId work { externalId }"
-ARTIFACT_IDS = "id workId work { externalId } jobWorkArtifacts { workArtifact { externalId } }"
-FULL = """
-id createdAt updatedAt workspaceId workId connectionJobId
-work { id name externalId status tag }
-jobWorkArtifacts {
-  id createdAt updatedAt workspaceId artifactId connectionJobId jobWorkId
-  workArtifact { id externalId createdAt updatedAt workId connectionId name type status uploadedUrl metadata }
-}"""
-
-
-def job_works_query(selection: str, pages: int = 1) -> str:
-    """``me → workspace → connection → jobWorks`` with ``pages`` aliased page fields ``p0``…."""
-    offsets = "".join(f", $o{n}: Int" for n in range(pages))
-    fields = " ".join(
-        f"p{n}: jobWorks(filters: $filters, offset: $o{n}, limit: $limit) {{ {selection} }}" for n in range(pages)
-    )
-    return (
-        f"query GetJobWorks($workspaceId: ID!, $connectionId: ID!, $filters: JobWorkFilters, $limit: Int{offsets}) "
-        f"{{ me {{ workspaces(filters: {{ids: [$workspaceId]}}) {{ connections(filters: {{ids: [$connectionId]}}) "
-        f"{{ {fields} }} }} }} }}"
-    )
-
-
-def artifacts_mutation(count: int) -> str:
-    """One request attaching artifacts to ``count`` job works through aliases ``a0``…."""
-    params = ", ".join(f"$j{i}: ID!, $i{i}: [CreateJobWorkArtifactsInput!]!" for i in range(count))
-    fields = " ".join(
-        f"a{i}: createJobWorkArtifacts(jobWorkId: $j{i}, inputs: $i{i}) {{ id workArtifact {{ externalId }} }}"
-        for i in range(count)
-    )
-    return f"mutation CreateJobWorkArtifacts({params}) {{ {fields} }}"
+PAGES_PER_REQUEST = 8
+#: The document the provider's bulk import sends (its lean one, where the provider has it).
+BULK_CREATE_JOB_WORKS: str = getattr(provider, "CREATE_JOB_WORKS_IDS", provider.CREATE_JOB_WORKS)
 
 
 @dataclass
@@ -167,22 +136,25 @@ def reset(emu: InProcess, general: bool) -> None:
 
 def new_job(emu: InProcess, name: str) -> str:
     variables = {"connectionId": emu.app.seed.connection_id, "jobName": name}
-    job_id: str = emu.post(CREATE_JOB, variables)["data"]["createConnectionJob"]["id"]
+    job_id: str = emu.post(provider.CREATE_CONNECTION_JOB, variables)["data"]["createConnectionJob"]["id"]
     return job_id
 
 
-def create_works(emu: InProcess, job_id: str, prefix: str, start: int, count: int) -> list[dict[str, Any]]:
-    inputs = [{"name": f"Client {n}", "externalId": f"{prefix}-{n}"} for n in range(start, start + count)]
-    rows: list[dict[str, Any]] = emu.post(CREATE_JOB_WORKS, {"connectionJobId": job_id, "inputs": inputs})["data"][
-        "createJobWorks"
-    ]
+def create_works(
+    emu: InProcess, job_id: str, prefix: str, start: int, count: int, minimal: bool = False
+) -> list[dict[str, Any]]:
+    """One ``createJobWorks``: the provider's document, or (``minimal``) the hand-written one (``id work { externalId }``)."""
+    inputs = clients(count, prefix, start)
+    variables = {"connectionJobId": job_id, "inputs": inputs}
+    document = workload.CREATE_JOB_WORKS if minimal else BULK_CREATE_JOB_WORKS
+    rows: list[dict[str, Any]] = emu.post(document, variables)["data"]["createJobWorks"]
     return rows
 
 
-def read_pages(emu: InProcess, job_id: str, selection: str, pages: int = 1) -> list[dict[str, Any]]:
-    """Every job work of the job, ``pages`` pages of 1,000 a request, until a short page."""
-    query = job_works_query(selection, pages)
-    rows: list[dict[str, Any]] = []
+def read_pages(emu: InProcess, job_id: str, selection: str, pages: int = 1) -> int:
+    """Every job work of the job, ``pages`` pages of 1,000 a request, to an empty page; how many."""
+    query = provider.job_works_query(selection, pages)
+    seen = 0
     offset = 0
     while True:
         variables: dict[str, Any] = {
@@ -196,33 +168,17 @@ def read_pages(emu: InProcess, job_id: str, selection: str, pages: int = 1) -> l
         offset += pages * PAGE
         for n in range(pages):
             page = connection[f"p{n}"]
-            rows += page
-            if len(page) < PAGE:
-                return rows
+            seen += len(page)
+            if not page:
+                return seen
 
 
-def attach_artifacts(emu: InProcess, job_works: list[dict[str, Any]], per_work: int = 2) -> None:
-    """Two artifacts per job work, ``ALIASES_PER_REQUEST`` job works per request."""
-    query = artifacts_mutation(ALIASES_PER_REQUEST)
-    for start in range(0, len(job_works), ALIASES_PER_REQUEST):
-        chunk = job_works[start : start + ALIASES_PER_REQUEST]
-        if len(chunk) < ALIASES_PER_REQUEST:
-            query = artifacts_mutation(len(chunk))
-        variables: dict[str, Any] = {}
-        for i, row in enumerate(chunk):
-            external_id = row["work"]["externalId"]
-            variables[f"j{i}"] = row["id"]
-            variables[f"i{i}"] = [
-                {
-                    "name": f"{external_id}-{k}.pdf",
-                    "type": "w2" if k == 0 else "1099",
-                    "url": f"https://partner.test/{external_id}/{k}.pdf",
-                    "externalId": f"{external_id}-doc-{k}",
-                    "metadata": {"year": 2024, "page": k},
-                }
-                for k in range(per_work)
-            ]
-        emu.post(query, variables)
+def attach_artifacts(emu: InProcess, job_works: list[dict[str, Any]], minimal: bool = False) -> None:
+    """Two artifacts per job work, 250 job works per request, with the provider's aliased document."""
+    for start in range(0, len(job_works), WORKS_PER_ARTIFACT_REQUEST):
+        chunk = [(row["id"], documents_of(row["work"]["externalId"])) for row in job_works[start : start + 250]]
+        mutation = workload.artifacts_mutation if minimal else provider.aliased_artifacts_mutation
+        emu.post(mutation(len(chunk)), artifacts_variables(chunk))
 
 
 def one_create(general: bool, repeat: int) -> list[float]:
@@ -230,43 +186,82 @@ def one_create(general: bool, repeat: int) -> list[float]:
     samples = []
     for n in range(repeat):
         job_id = new_job(emu, f"single {n}")
-        samples.append(emu.measured(functools.partial(create_works, emu, job_id, f"one{n}", 0, BATCH)))
+        samples.append(emu.measured(functools.partial(create_works, emu, job_id, f"one{n}", 0, INPUTS_PER_REQUEST)))
     return samples
 
 
-def full_import(emu: InProcess) -> dict[str, float]:
+def full_import(emu: InProcess, minimal: bool = False) -> dict[str, float]:
     job_id = new_job(emu, "import")
-    parts: dict[str, float] = {}
-    parts["read of the empty job"] = emu.measured(lambda: read_pages(emu, job_id, EXTERNAL_IDS))
-    parts["20 createJobWorks x 500"] = emu.measured(
-        lambda: [create_works(emu, job_id, "imp", start, BATCH) for start in range(0, CLIENTS, BATCH)]
-    )
     rows: list[dict[str, Any]] = []
-    parts["11 jobWorks pages of 1,000"] = emu.measured(lambda: rows.extend(read_pages(emu, job_id, ARTIFACT_IDS)))
-    parts["40 createJobWorkArtifacts x 250 aliases x 2"] = emu.measured(lambda: attach_artifacts(emu, rows))
+    parts: dict[str, float] = {}
+
+    def create_all() -> None:
+        for start in range(0, CLIENTS, INPUTS_PER_REQUEST):
+            rows.extend(create_works(emu, job_id, "imp", start, INPUTS_PER_REQUEST, minimal))
+
+    parts["20 createJobWorks x 500"] = emu.measured(create_all)
+    parts["40 createJobWorkArtifacts x 250 aliases x 2"] = emu.measured(lambda: attach_artifacts(emu, rows, minimal))
     parts["total"] = sum(parts.values())
     return parts
 
 
 def pages(general: bool, repeat: int) -> dict[str, list[float]]:
+    """The sensor's reads of a 10,000-work job (2 artifacts a work): one page, and all of it 8 pages a request."""
     emu = new_emulator(general)
-    bare, with_artifacts = new_job(emu, "bare"), new_job(emu, "artifacts")
-    for start in range(0, PAGE, BATCH):
-        create_works(emu, bare, "bare", start, BATCH)
-    created = [row for start in range(0, PAGE, BATCH) for row in create_works(emu, with_artifacts, "art", start, BATCH)]
+    job_id = new_job(emu, "read")
+    created = [row for s in range(0, CLIENTS, 500) for row in create_works(emu, job_id, "read", s, 500)]
     attach_artifacts(emu, created)
+    shapes = {
+        "1 page of 1,000, status selection": (provider.JOB_WORK_STATUS_SELECTION, 1, 1),
+        "1 page of 1,000, with artifact statuses": (provider.JOB_WORK_ARTIFACT_STATUS_SELECTION, 1, 1),
+        "10,000 works, 8 pages a request, with artifact statuses": (
+            provider.JOB_WORK_ARTIFACT_STATUS_SELECTION,
+            PAGES_PER_REQUEST,
+            None,
+        ),
+    }
     result: dict[str, list[float]] = {}
-    for label, job_id in (("without artifacts", bare), ("with 2 artifacts a work", with_artifacts)):
-        result[f"1 page of 1,000, {label}"] = [
-            emu.measured(functools.partial(read_pages, emu, job_id, FULL)) for _ in range(repeat)
-        ]
-    big = new_job(emu, "big")
-    for start in range(0, 4 * PAGE, BATCH):
-        create_works(emu, big, "big", start, BATCH)
-    result["4 aliased pages of 1,000 in one request (+1 short), without artifacts"] = [
-        emu.measured(lambda: read_pages(emu, big, FULL, pages=4)) for _ in range(repeat)
-    ]
+    for label, (selection, width, only) in shapes.items():
+        if only:  # one request for the first page only
+            variables = {
+                "workspaceId": emu.app.seed.workspace_id,
+                "connectionId": emu.app.seed.connection_id,
+                "filters": {"connectionJobIds": [job_id]},
+                "limit": PAGE,
+                "o0": 0,
+            }
+            query = provider.job_works_query(selection, 1)
+            result[label] = [emu.measured(functools.partial(emu.post, query, variables)) for _ in range(repeat)]
+        else:
+            result[label] = [
+                emu.measured(functools.partial(read_pages, emu, job_id, selection, width)) for _ in range(repeat)
+            ]
     return result
+
+
+def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
+    """Every shape's emulator CPU in milliseconds (medians), by label."""
+    gc.collect()
+    single = one_create(general, repeat)
+    emu = new_emulator(general)
+    first = full_import(emu)["total"]
+    imports = []
+    for _ in range(3):
+        reset(emu, general)
+        imports.append(full_import(emu))
+    reads = pages(general, max(3, repeat // 3))
+    result: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
+    result["import 10,000 x 2, first in the process (documents parsed, validated, compiled)"] = first
+    for part in imports[0]:
+        result[f"import 10,000 x 2: {part} (median of 3)"] = statistics.median(run[part] for run in imports)
+    minimal = []
+    for _ in range(3):
+        reset(emu, general)
+        minimal.append(full_import(emu, minimal=True)["total"])
+    result["import 10,000 x 2 with the hand-written selections, total (median of 3)"] = statistics.median(minimal)
+    for label, samples in reads.items():
+        result[f"{label} (median)"] = statistics.median(samples)
+    return {name: round(value * 1000, 2) for name, value in result.items()}
 
 
 def main() -> None:
@@ -275,30 +270,15 @@ def main() -> None:
     parser.add_argument("--general", action="store_true", help="graphql-core's executor only (fast_path=False)")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of a table")
     args = parser.parse_args()
-
-    gc.collect()
-    single = one_create(args.general, args.repeat)
-    emu = new_emulator(args.general)
-    first = full_import(emu)["total"]
-    imports = []
-    for _ in range(3):
-        reset(emu, args.general)
-        imports.append(full_import(emu))
-    reads = pages(args.general, args.repeat)
-    report: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
-    report["import 10,000 x 2, first in the process (documents parsed, validated, compiled)"] = first
-    for part in imports[0]:
-        report[f"import 10,000 x 2: {part} (median of 3)"] = statistics.median(run[part] for run in imports)
-    for label, samples in reads.items():
-        report[f"{label} (median)"] = statistics.median(samples)
+    numbers = report(args.general, args.repeat)
     if args.json:
-        print(json.dumps({name: round(value * 1000, 2) for name, value in report.items()}))
+        print(json.dumps(numbers))
         return
     mode = "general path (graphql-core)" if args.general else "default path"
     print(f"emulator CPU, in-process ASGI calls, {mode}")
-    width = max(len(name) for name in report)
-    for name, value in report.items():
-        print(f"  {name:<{width}}  {value * 1000:9.1f} ms")
+    width = max(len(name) for name in numbers)
+    for name, value in numbers.items():
+        print(f"  {name:<{width}}  {value:9.1f} ms")
 
 
 if __name__ == "__main__":

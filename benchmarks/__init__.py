@@ -1,0 +1,1 @@
+"""Benchmarks of the Filed provider against the emulator: ``make bench`` / ``make bench-quick`` (see run.py)."""

@@ -1,0 +1,321 @@
+"""Importing ``n`` clients x 2 documents: the provider against hand-written clients, and how it scales.
+
+Contenders (each in its own fresh process; each repetition starts from ``POST /_emulator/reset``, opens a
+new connection job outside the clock and logs in inside it):
+
+* **provider** — what the example DAG's ``import_batch`` tasks run on a first attempt: validate the rows
+  (``parse_job_works``, ``parse_artifacts``), ``JobWorksImport.run(existing="none")``, then
+  ``ArtifactsImport.run(job_work_ids=…, fresh=True)``; default settings (500 a request, 4 in flight),
+  ``max_concurrency`` tuned, and the standalone operator's default (``existing="connection"``: one read
+  of the provider connection first);
+* **httpx, 4 threads** — a hand-written client: ``httpx.Client``, ``createJobWorks`` in batches of 500
+  and ``createJobWorkArtifacts`` aliased 250 job works (500 documents) a request, 4 threads; no
+  validation, no retries;
+* **gql** — the same batching and aliasing with ``gql``'s sync client (httpx transport), sequential;
+* **naive loop** — one ``createJobWorks`` per client and one ``createJobWorkArtifacts`` per job work on
+  one kept-alive ``httpx.Client``; run on a sample and scaled linearly (said so in every table).
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from benchmarks.harness import EmulatorRef, Series, measure, profiled, run_child
+from benchmarks.workload import (
+    CREATE_JOB,
+    CREATE_JOB_WORK_ARTIFACTS,
+    CREATE_JOB_WORKS,
+    INPUTS_PER_REQUEST,
+    LOGIN,
+    WORKS_PER_ARTIFACT_REQUEST,
+    artifacts_mutation,
+    artifacts_variables,
+    clients,
+    documents,
+)
+
+Rows = list[dict[str, str]]
+Docs = dict[str, list[dict[str, Any]]]
+Import = Callable[[EmulatorRef, str, Rows, Docs], dict[str, Any] | None]
+WARMUP_CLIENTS = 2 * WORKS_PER_ARTIFACT_REQUEST  # full-size documents: the emulator compiles each shape once
+
+
+def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+cached_artifacts_mutation = functools.lru_cache(maxsize=8)(artifacts_mutation)
+
+
+# ---- in the child: one contender, repeated ------------------------------------------------------------
+
+
+def new_job(emulator: EmulatorRef, name: str) -> str:
+    """A fresh connection job, made outside the clock."""
+    import httpx
+
+    with httpx.Client(timeout=60, trust_env=False) as http:
+        login = http.post(emulator.url, json={"query": LOGIN, "variables": {"apiKey": emulator.api_key}})
+        token = login.json()["data"]["loginViaPersonalApiToken"]["accessToken"]
+        variables = {"connectionId": emulator.connection_id, "jobName": name}
+        created = http.post(
+            emulator.url,
+            json={"query": CREATE_JOB, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        job_id: str = created.json()["data"]["createConnectionJob"]["id"]
+    return job_id
+
+
+def repeat(
+    emulator: dict[str, Any],
+    contender: str,
+    n: int,
+    reps: int,
+    profile: dict[str, Any] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Warm up once (unmeasured), then import ``n`` clients ``reps`` times, each checked against the emulator;
+    with ``profile`` (options overriding ``options``), one more import under cProfile."""
+    em = EmulatorRef.of(emulator)
+    run = CONTENDERS[contender]
+    controls = em.handle()
+
+    def prepared(rep: int, size: int, **opts: Any) -> tuple[Callable[[], Any], Callable[[], None]]:
+        """The import to run (a fresh job on a reset emulator), and the check that everything landed once."""
+        controls.reset()
+        rows = clients(size, f"{contender}-{rep + 1}")
+        docs = documents(rows)
+        job_id = new_job(em, f"bench {contender} {rep}")
+        gc.collect()
+
+        def check() -> None:
+            stats = controls.stats()
+            landed = (stats["works_per_job"].get(job_id), stats["artifacts_per_job"].get(job_id))
+            if landed != (size, 2 * size):
+                raise RuntimeError(f"{contender}: the emulator holds {landed} works/artifacts, not {(size, 2 * size)}")
+
+        return (lambda: run(em, job_id, rows, docs, **opts)), check
+
+    go, check = prepared(-1, WARMUP_CLIENTS, **options)
+    go()
+    check()
+    samples = []
+    for rep in range(reps):
+        go, check = prepared(rep, n, **options)
+        with measure(em) as sample:
+            sample.extra.update(go() or {})
+        check()
+        samples.append(asdict(sample))
+    result: dict[str, Any] = {"samples": samples}
+    if profile is not None:
+        go, check = prepared(reps, n, **{**options, **profile})
+        result["profile"] = profiled(go)
+        check()
+    controls.close()
+    return result
+
+
+def provider(
+    em: EmulatorRef, job_id: str, rows: Rows, docs: Docs, max_concurrency: int | None = None, existing: str = "none"
+) -> dict[str, Any]:
+    """The example DAG's batch tasks on a first attempt; CPU of each phase (``process_time``: all threads)."""
+    import time
+
+    from airflow_provider_filed.client import (
+        ArtifactsImport,
+        ConnectionJobTarget,
+        FiledClient,
+        JobWorksImport,
+        load_config,
+    )
+    from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works
+
+    settings: dict[str, Any] = {"url": em.url, "api_key": em.api_key}
+    if max_concurrency:
+        settings["max_concurrency"] = max_concurrency
+    target = ConnectionJobTarget(workspace_id=em.workspace_id, connection_id=em.connection_id, connection_job_id=job_id)
+    cpu = [time.process_time()]
+
+    def lap() -> float:
+        cpu.append(time.process_time())
+        return cpu[-1] - cpu[-2]
+
+    works_in, docs_in = parse_job_works(rows), parse_artifacts(docs)
+    validate = lap()
+    with FiledClient(load_config(**settings)) as client:
+        works = JobWorksImport(client, target).run(works_in, existing=existing)  # type: ignore[arg-type]
+        create_works = lap()
+        ArtifactsImport(client, target).run(docs_in, job_work_ids=works.job_work_ids, fresh=True)
+        attach = lap()
+    return {"validate_cpu_s": validate, "works_cpu_s": create_works, "artifacts_cpu_s": attach}
+
+
+def hot_paths(n: int, repeat: int = 3) -> dict[str, float]:
+    """CPU (best of ``repeat``) of the per-row work on the provider's import path for ``n`` clients, without
+    cProfile's overhead: validating the rows into input models, and turning them back into variables."""
+    import time
+
+    from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works
+
+    rows = clients(n, "hot")
+    docs = documents(rows)
+    works_in, docs_in = parse_job_works(rows), parse_artifacts(docs)
+    pieces: dict[str, Callable[[], Any]] = {
+        f"`parse_job_works` of {n:,} clients": lambda: parse_job_works(rows),
+        f"`parse_artifacts` of {2 * n:,} documents": lambda: parse_artifacts(docs),
+        f"`to_graphql()` of the {3 * n:,} inputs": lambda: (
+            [w.to_graphql() for w in works_in] + [a.to_graphql() for v in docs_in.values() for a in v]
+        ),
+    }
+    result = {}
+    for name, piece in pieces.items():
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.process_time()
+            piece()
+            best = min(best, time.process_time() - started)
+        result[name] = best
+    return result
+
+
+def hand_httpx(em: EmulatorRef, job_id: str, rows: Rows, docs: Docs, threads: int = 4) -> None:
+    import httpx
+
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=threads)) as http:
+        login = http.post(em.url, json={"query": LOGIN, "variables": {"apiKey": em.api_key}})
+        headers = {"Authorization": f"Bearer {login.json()['data']['loginViaPersonalApiToken']['accessToken']}"}
+
+        def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            answer = http.post(em.url, json={"query": query, "variables": variables}, headers=headers)
+            answer.raise_for_status()
+            body: dict[str, Any] = answer.json()
+            if body.get("errors"):
+                raise RuntimeError(str(body["errors"])[:500])
+            data: dict[str, Any] = body["data"]
+            return data
+
+        def create(batch: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+            created: list[dict[str, Any]] = post(CREATE_JOB_WORKS, {"connectionJobId": job_id, "inputs": list(batch)})[
+                "createJobWorks"
+            ]
+            return created
+
+        def attach(chunk: Sequence[tuple[str, list[dict[str, Any]]]]) -> None:
+            post(cached_artifacts_mutation(len(chunk)), artifacts_variables(list(chunk)))
+
+        with ThreadPoolExecutor(threads) as pool:
+            ids = {
+                w["work"]["externalId"]: w["id"]
+                for ws in pool.map(create, chunks(rows, INPUTS_PER_REQUEST))
+                for w in ws
+            }
+            pairs = [(ids[row["externalId"]], docs[row["externalId"]]) for row in rows]
+            list(pool.map(attach, chunks(pairs, WORKS_PER_ARTIFACT_REQUEST)))
+
+
+def gql_batched(em: EmulatorRef, job_id: str, rows: Rows, docs: Docs) -> None:
+    from gql import Client, GraphQLRequest, gql
+    from gql.transport.httpx import HTTPXTransport
+
+    with Client(transport=HTTPXTransport(url=em.url, timeout=60)) as session:
+        token = session.execute(GraphQLRequest(LOGIN, variable_values={"apiKey": em.api_key}))
+    bearer = {"Authorization": f"Bearer {token['loginViaPersonalApiToken']['accessToken']}"}
+    with Client(transport=HTTPXTransport(url=em.url, headers=bearer, timeout=60)) as session:
+        create = gql(CREATE_JOB_WORKS)
+        ids: dict[str, str] = {}
+        for batch in chunks(rows, INPUTS_PER_REQUEST):
+            created = session.execute(
+                GraphQLRequest(create, variable_values={"connectionJobId": job_id, "inputs": list(batch)})
+            )
+            ids.update({w["work"]["externalId"]: w["id"] for w in created["createJobWorks"]})
+        pairs = [(ids[row["externalId"]], docs[row["externalId"]]) for row in rows]
+        for chunk in chunks(pairs, WORKS_PER_ARTIFACT_REQUEST):
+            document = _gql_document(cached_artifacts_mutation(len(chunk)))
+            session.execute(GraphQLRequest(document, variable_values=artifacts_variables(list(chunk))))
+
+
+@functools.lru_cache(maxsize=8)
+def _gql_document(text: str) -> Any:
+    from gql import gql
+
+    return gql(text)
+
+
+def naive(em: EmulatorRef, job_id: str, rows: Rows, docs: Docs) -> None:
+    import httpx
+
+    with httpx.Client(timeout=60) as http:
+        login = http.post(em.url, json={"query": LOGIN, "variables": {"apiKey": em.api_key}})
+        headers = {"Authorization": f"Bearer {login.json()['data']['loginViaPersonalApiToken']['accessToken']}"}
+        for row in rows:
+            variables: dict[str, Any] = {"connectionJobId": job_id, "inputs": [row]}
+            created = http.post(em.url, json={"query": CREATE_JOB_WORKS, "variables": variables}, headers=headers)
+            job_work_id = created.json()["data"]["createJobWorks"][0]["id"]
+            variables = {"jobWorkId": job_work_id, "inputs": docs[row["externalId"]]}
+            attached = http.post(
+                em.url, json={"query": CREATE_JOB_WORK_ARTIFACTS, "variables": variables}, headers=headers
+            )
+            attached.raise_for_status()
+
+
+CONTENDERS: dict[str, Callable[..., dict[str, Any] | None]] = {
+    "provider": provider,
+    "httpx": hand_httpx,
+    "gql": gql_batched,
+    "naive": naive,
+}
+
+
+# ---- in the parent ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Contender:
+    """One contender's repetitions; ``sample`` < ``clients`` means it ran on a sample and is scaled linearly."""
+
+    key: str
+    label: str
+    clients: int
+    sample: int
+    concurrency: int
+    series: Series
+    profile: dict[str, Any] | None = None
+
+    @property
+    def scale(self) -> float:
+        return self.clients / self.sample
+
+    def wall(self, stat: str = "median") -> float:
+        return float(getattr(self.series, stat)("wall_s")) * self.scale
+
+    def requests(self) -> int:
+        return round(self.series.median("requests") * self.scale)
+
+    @property
+    def sampled(self) -> bool:
+        return self.sample < self.clients
+
+
+def run_contender(
+    emulator: EmulatorRef,
+    key: str,
+    label: str,
+    contender: str,
+    *,
+    clients: int,
+    reps: int,
+    concurrency: int,
+    sample: int | None = None,
+    **options: Any,
+) -> Contender:
+    size = min(sample or clients, clients)
+    result = run_child(
+        "bulk:repeat", emulator=emulator, contender=contender, n=size, reps=reps, timeout=1800, **options
+    )
+    return Contender(key, label, clients, size, concurrency, Series.of(result["samples"]), result.get("profile"))
