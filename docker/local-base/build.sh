@@ -6,7 +6,7 @@
 #                                 user airflow, /entrypoint, curl)
 #   filed-local/postgres:15, filed-local/redis:7
 # For machines that reach no image registry. Needs a Docker engine, debootstrap, and root.
-# Usage: docker/local-base/build.sh    (then see README.md, "Scaling out: docker-compose")
+# Usage: docker/local-base/build.sh    (ONLY=postgres rebuilds one; then README.md, "Scaling out: docker-compose")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=docker/local-base
@@ -32,6 +32,7 @@ cp "$here"/*.Dockerfile "$here"/*-entrypoint "$context"/
 cp constraints/constraints.txt "$context"/
 cp "${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}" "$context/ca-certificates.crt"
 for image in airflow postgres redis; do
+  [[ -n "${ONLY:-}" && $image != "$ONLY" ]] && continue
   case $image in
     airflow) tag=filed-local/airflow:$airflow_version ;;
     postgres) tag=filed-local/postgres:15 ;;

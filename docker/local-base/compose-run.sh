@@ -18,13 +18,19 @@ cleanup() { step "docker compose down -v"; "${compose[@]}" down -v --remove-orph
 trap cleanup EXIT
 
 step "build the image once and initialise (airflow-init)"
-"${compose[@]}" up --build airflow-init
+"${compose[@]}" up --build --exit-code-from airflow-init airflow-init
 step "start every service"
 "${compose[@]}" up -d
 step "waiting for $api"
 for _ in $(seq 1 120); do curl -fs "$api/api/v2/monitor/health" >/dev/null && break; sleep 5; done
-token=$(curl -fs -X POST "$api/auth/token" -H 'Content-Type: application/json' \
-  -d '{"username": "airflow", "password": "airflow"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+token=
+for _ in $(seq 1 60); do
+  answer=$(curl -s -X POST "$api/auth/token" -H 'Content-Type: application/json' \
+    -d '{"username": "airflow", "password": "airflow"}' || true)
+  token=$(printf '%s' "$answer" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' 2>/dev/null) && break
+  sleep 5
+done
+[[ -n $token ]] || { step "no token from $api/auth/token: $answer"; "${compose[@]}" logs --tail 40 airflow-apiserver; exit 1; }
 auth=(-H "Authorization: Bearer $token" -H 'Content-Type: application/json')
 for _ in $(seq 1 60); do curl -fs "${auth[@]}" "$api/api/v2/dags/filed_tax_season_import" >/dev/null && break; sleep 5; done
 curl -fs -X PATCH "${auth[@]}" "$api/api/v2/dags/filed_tax_season_import" -d '{"is_paused": false}' >/dev/null
