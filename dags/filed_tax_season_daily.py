@@ -15,7 +15,7 @@ import pendulum
 from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from airflow_provider_filed.push_import.tasks import push_import_tasks
+from airflow_provider_filed.push_import.tasks import push_import_params, push_import_tasks
 
 DAG_ID = "filed_tax_season_daily"
 #: 06:00 every day from January to April, the firm's time: tax season. Adjust to your season.
@@ -37,8 +37,8 @@ When something new reached Filed and every work is done, `summary` publishes the
 
 **Where the export is.** Airflow Variables `filed_clients_uri` (CSV `externalId,name`) and
 `filed_documents_uri` (CSV `clientExternalId,externalId,name,type,url`), as paths or URIs (`s3://…`,
-`gs://…`, `file://…`) every worker can read; a run's `clients_uri` / `documents_uri` params override them.
-Batches are staged in `filed-staging` beside the clients file (or `staging_uri`).
+`gs://…`, `file://…`) every worker can read; a run's `clients_path` / `documents_path` params override them.
+Batches are staged in `filed-staging` beside the clients file (or `staging_path`).
 """
 
 with DAG(
@@ -57,37 +57,20 @@ with DAG(
         "max_retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(minutes=30),
     },
-    params={
-        "clients_uri": Param(
+    params=push_import_params(
+        clients_path=Param(
             None, type=["null", "string"], description="Clients export for this run; empty: Variable filed_clients_uri."
         ),
-        "documents_uri": Param(
+        documents_path=Param(
             None,
             type=["null", "string"],
             description="Documents export for this run; empty: Variable filed_documents_uri (optional).",
         ),
-        "encoding": Param(
-            "utf-8",
-            type="string",
-            minLength=1,
-            description="The exports' text encoding: utf-8 (with or without a BOM), or e.g. cp1252, latin-1.",
-        ),
-        "staging_uri": Param(
-            None, type=["null", "string"], description="Staging folder; empty: filed-staging beside the clients file."
-        ),
-        "batch_size": Param(1_000, type="integer", minimum=1, maximum=10_000, description="Clients per batch task."),
-        "max_failed": Param(
-            0, type="number", minimum=0, description="Failed clients tolerated: a count (>= 1) or a fraction (< 1)."
-        ),
-    },
+    ),
 ) as dag:
     push_import_tasks(
-        clients="{{ params.clients_uri or var.value.filed_clients_uri }}",
-        documents="{{ params.documents_uri or var.value.get('filed_documents_uri', '') }}",
-        staging="{{ params.staging_uri or '' }}",
-        encoding="{{ params.encoding }}",
-        batch_size="{{ params.batch_size }}",
-        max_failed="{{ params.max_failed }}",
+        clients="{{ params.clients_path or var.value.filed_clients_uri }}",
+        documents="{{ params.documents_path or var.value.get('filed_documents_uri', '') }}",
         poke_interval=POKE_INTERVAL_S,
         timeout=timedelta(hours=6),
     )

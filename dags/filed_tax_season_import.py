@@ -13,7 +13,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import DAG, Param
 
-from airflow_provider_filed.push_import.tasks import push_import_tasks
+from airflow_provider_filed.push_import.tasks import push_import_params, push_import_tasks
 
 DAG_ID = "filed_tax_season_import"
 DAG_DIR = Path(__file__).resolve().parent
@@ -70,50 +70,26 @@ with DAG(
         "execution_timeout": timedelta(minutes=30),
     },
     user_defined_macros={"in_dag_folder": in_dag_folder},
-    params={
-        "clients_path": Param(
+    params=push_import_params(
+        clients_path=Param(
             "data/clients.csv",
             type="string",
             minLength=1,
             description="Clients CSV (externalId,name): a path (relative to the DAG folder) or a URI. "
             "Default: the sample shipped with this DAG.",
         ),
-        "documents_path": Param(
+        documents_path=Param(
             "data/documents.csv",
             type="string",
             minLength=1,
             description="Documents CSV (clientExternalId,externalId,name,type,url): a path or a URI.",
         ),
-        "encoding": Param(
-            "utf-8",
-            type="string",
-            minLength=1,
-            description="The exports' text encoding: utf-8 (with or without a BOM), or e.g. cp1252, latin-1.",
-        ),
-        "staging_path": Param(
-            None,
-            type=["null", "string"],
-            description="Where batches are staged for the mapped tasks (a folder every worker can read). "
-            "Empty: filed-staging beside the clients file.",
-        ),
-        "batch_size": Param(
-            100, type="integer", minimum=1, maximum=10_000, description="Clients per import_batch task."
-        ),
-        "max_failed": Param(
-            0,
-            type="number",
-            minimum=0,
-            description="Failed clients tolerated: a count (>= 1) or a fraction of the clients (< 1).",
-        ),
-    },
+        batch_size=100,
+    ),
 ) as dag:
     push_import_tasks(
         clients="{{ in_dag_folder(params.clients_path) }}",
         documents="{{ in_dag_folder(params.documents_path) }}",
-        staging="{{ params.staging_path or '' }}",
-        encoding="{{ params.encoding }}",
-        batch_size="{{ params.batch_size }}",
-        max_failed="{{ params.max_failed }}",
         poke_interval=POKE_INTERVAL_S,
         timeout=timedelta(hours=2),
     )

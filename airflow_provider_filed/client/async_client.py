@@ -16,23 +16,11 @@ from typing import TypeVar
 import httpx
 import tenacity
 
+from airflow_provider_filed.client import transport
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
-from airflow_provider_filed.client.sync_client import http_options
-from airflow_provider_filed.client.transport import (
-    Fanout,
-    GraphQLRequest,
-    GraphQLResponse,
-    Op,
-    Stepper,
-    TokenCache,
-    authorized,
-    interpret_response,
-    request_body,
-    request_headers,
-    transport_error,
-)
+from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op, Stepper, TokenCache
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -45,7 +33,7 @@ class AsyncFiledClient:
         self.config = config
         self._tokens = TokenCache(on_new_token)
         self._login_lock: asyncio.Lock | None = None
-        self._http = httpx.AsyncClient(**http_options(config))
+        self._http = httpx.AsyncClient(**transport.http_options(config))
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -79,7 +67,9 @@ class AsyncFiledClient:
         return step.result  # type: ignore[return-value]
 
     async def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return await self._drive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post)
+        return await self._drive(
+            transport.authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post
+        )
 
     async def _post(self, request: GraphQLRequest) -> GraphQLResponse:
         if request.login_after is None:
@@ -100,12 +90,7 @@ class AsyncFiledClient:
     async def _post_once(self, request: GraphQLRequest) -> GraphQLResponse:
         started = time.monotonic()
         try:
-            response = await self._http.post(
-                self.config.url, content=request_body(request), headers=request_headers(self.config, request)
-            )
+            response = await self._http.post(**transport.post_arguments(self.config, request))
         except httpx.HTTPError as exc:
-            raise transport_error(exc, request.operation) from None
-        log.debug("Filed %s: HTTP %d in %.3fs", request.operation, response.status_code, time.monotonic() - started)
-        return await asyncio.to_thread(
-            interpret_response, request, response.status_code, response.headers, response.content
-        )
+            raise transport.transport_error(exc, request.operation) from None
+        return await asyncio.to_thread(transport.answer_of, request, response, started)

@@ -10,18 +10,20 @@ WORKSPACE_FIELDS = "id slug displayName status workspaceType"
 JOB_WORK_CREATED_FIELDS = "id createdAt updatedAt workspaceId workId connectionJobId"
 
 
-ME = (
-    """
-query Me($workspaceIds: [ID!]) {
-  me { id email name workspaces(filters: {ids: $workspaceIds}) { %s } }
-}"""
-    % WORKSPACE_FIELDS
-)
+ME = f"""
+query Me($workspaceIds: [ID!]) {{
+  me {{ id email name workspaces(filters: {{ids: $workspaceIds}}) {{ {WORKSPACE_FIELDS} }} }}
+}}"""
+
+
+def _sort_by(sent: bool) -> tuple[str, str]:
+    """The ``$sortBy`` variable and argument, only when the caller sends one (Filed documents no fields)."""
+    return (", $sortBy: SortBy", ", sortBy: $sortBy") if sent else ("", "")
 
 
 def connections_query(*, sort_by: bool) -> str:
-    """A ``Connections`` query; ``sortBy`` is declared only when the caller sends one (its shape is undocumented)."""
-    sort_param, sort_arg = (", $sortBy: SortBy", ", sortBy: $sortBy") if sort_by else ("", "")
+    """A ``Connections`` query, ``sortBy`` only when sent."""
+    sort_param, sort_arg = _sort_by(sort_by)
     return f"""
 query Connections($workspaceId: ID!, $filters: ConnectionFilters, $limit: Int, $offset: Int{sort_param}) {{
   me {{ workspaces(filters: {{ids: [$workspaceId]}}) {{
@@ -32,42 +34,30 @@ query Connections($workspaceId: ID!, $filters: ConnectionFilters, $limit: Int, $
 }}"""
 
 
-CREATE_WORKSPACE = (
-    """
-mutation CreateWorkspace($input: CreateWorkspaceInput!) {
-  createWorkspace(input: $input) { %s }
-}"""
-    % WORKSPACE_FIELDS
-)
+CREATE_WORKSPACE = f"""
+mutation CreateWorkspace($input: CreateWorkspaceInput!) {{
+  createWorkspace(input: $input) {{ {WORKSPACE_FIELDS} }}
+}}"""
 
 ADD_USERS_TO_THE_WORKSPACE = """
 mutation AddUsersToTheWorkspace($workspaceId: ID!, $userEmails: [String!]!) {
   addUsersToTheWorkspace(workspaceId: $workspaceId, userEmails: $userEmails) { id email name role }
 }"""
 
-START_PROVIDER_CONNECTION = (
-    """
-mutation StartProviderConnection($workspaceId: ID!, $providerKey: String!, $inputs: JSON) {
-  startProviderConnection(workspaceId: $workspaceId, providerKey: $providerKey, inputs: $inputs) { %s }
-}"""
-    % CONNECTION_FIELDS
-)
+START_PROVIDER_CONNECTION = f"""
+mutation StartProviderConnection($workspaceId: ID!, $providerKey: String!, $inputs: JSON) {{
+  startProviderConnection(workspaceId: $workspaceId, providerKey: $providerKey, inputs: $inputs) {{ {CONNECTION_FIELDS} }}
+}}"""
 
-COLLECT_PROVIDER_CONNECTION = (
-    """
-mutation CollectProviderConnection($connectionId: ID!, $inputs: JSON) {
-  collectProviderConnection(connectionId: $connectionId, inputs: $inputs) { %s }
-}"""
-    % CONNECTION_FIELDS
-)
+COLLECT_PROVIDER_CONNECTION = f"""
+mutation CollectProviderConnection($connectionId: ID!, $inputs: JSON) {{
+  collectProviderConnection(connectionId: $connectionId, inputs: $inputs) {{ {CONNECTION_FIELDS} }}
+}}"""
 
-CREATE_CONNECTION_JOB = (
-    """
-mutation CreateConnectionJob($connectionId: ID!, $jobName: String!) {
-  createConnectionJob(connectionId: $connectionId, jobName: $jobName) { %s }
-}"""
-    % CONNECTION_JOB_FIELDS
-)
+CREATE_CONNECTION_JOB = f"""
+mutation CreateConnectionJob($connectionId: ID!, $jobName: String!) {{
+  createConnectionJob(connectionId: $connectionId, jobName: $jobName) {{ {CONNECTION_JOB_FIELDS} }}
+}}"""
 
 
 def create_job_works_mutation(selection: str) -> str:
@@ -92,13 +82,10 @@ mutation CreateJobWorkArtifacts($jobWorkId: ID!, $inputs: [CreateJobWorkArtifact
 #: Filed's answer (a regex) when a connection job was triggered before: a repeated trigger counts as done.
 ALREADY_TRIGGERED = r"already triggered|no longer accepts works"
 
-TRIGGER_CONNECTION_JOB = (
-    """
-mutation TriggerConnectionJob($connectionJobId: ID!) {
-  triggerConnectionJob(connectionJobId: $connectionJobId) { %s }
-}"""
-    % CONNECTION_JOB_FIELDS
-)
+TRIGGER_CONNECTION_JOB = f"""
+mutation TriggerConnectionJob($connectionJobId: ID!) {{
+  triggerConnectionJob(connectionJobId: $connectionJobId) {{ {CONNECTION_JOB_FIELDS} }}
+}}"""
 
 JOB_WORK_FULL_SELECTION = """
 id createdAt updatedAt workspaceId workId connectionJobId
@@ -130,7 +117,7 @@ def job_works_query(selection: str, pages: int = 1, *, sort_by: bool = False) ->
     Every page shares ``$filters`` and ``$limit``; ``sortBy`` is declared only when the caller sends one.
     """
     offsets = "".join(f", $o{i}: Int" for i in range(pages))
-    sort_param, sort_arg = (", $sortBy: SortBy", ", sortBy: $sortBy") if sort_by else ("", "")
+    sort_param, sort_arg = _sort_by(sort_by)
     fields = "\n      ".join(
         f"p{i}: jobWorks(filters: $filters, offset: $o{i}, limit: $limit{sort_arg}) {{ {selection} }}"
         for i in range(pages)

@@ -5,26 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_provider_filed.client import documents
+from airflow_provider_filed.client import documents, models
 from airflow_provider_filed.client.errors import (
     FiledError,
     FiledResponseError,
     error_from_graphql,
 )
 from airflow_provider_filed.client.listing import visible_one
-from airflow_provider_filed.client.models import (
-    ConnectionFilters,
-    ConnectionJob,
-    CreateJobWorkArtifactsInput,
-    CreateJobWorksInput,
-    CreateWorkspaceInput,
-    JobArtifact,
-    JobWork,
-    Me,
-    ProviderConnection,
-    User,
-    Workspace,
-)
 from airflow_provider_filed.client.transport import GraphQLRequest, GraphQLResponse, Op
 
 
@@ -39,24 +26,24 @@ def execute(
     return (yield GraphQLRequest.for_document(document, variables or {}, operation))
 
 
-def me(workspace_ids: Sequence[str] | None = None) -> Op[Me]:
+def me(workspace_ids: Sequence[str] | None = None) -> Op[models.Me]:
     variables = {"workspaceIds": list(workspace_ids) if workspace_ids is not None else None}
     data = (yield _call(documents.ME, variables, "me", idempotent=True)).require("me")
-    return Me.model_validate(data)
+    return models.Me.model_validate(data)
 
 
-def workspaces(workspace_ids: Sequence[str] | None = None) -> Op[list[Workspace]]:
+def workspaces(workspace_ids: Sequence[str] | None = None) -> Op[list[models.Workspace]]:
     return (yield from me(workspace_ids)).workspaces
 
 
 def connections(
     workspace_id: str,
-    filters: ConnectionFilters | None = None,
+    filters: models.ConnectionFilters | None = None,
     *,
     limit: int | None = None,
     offset: int = 0,
     sort_by: Mapping[str, Any] | None = None,
-) -> Op[list[ProviderConnection]]:
+) -> Op[list[models.ProviderConnection]]:
     variables: dict[str, Any] = {
         "workspaceId": workspace_id,
         "filters": filters.to_graphql() if filters else None,
@@ -68,57 +55,59 @@ def connections(
     document = documents.connections_query(sort_by=sort_by is not None)
     data = (yield _call(document, variables, "connections", idempotent=True)).require("me")
     return [
-        ProviderConnection.model_validate(c)
+        models.ProviderConnection.model_validate(c)
         for c in visible_one(data["workspaces"], "workspace", workspace_id)["connections"]
     ]
 
 
-def create_workspace(workspace: CreateWorkspaceInput) -> Op[Workspace]:
+def create_workspace(workspace: models.CreateWorkspaceInput) -> Op[models.Workspace]:
     variables = {"input": workspace.to_graphql()}
     response = yield _call(documents.CREATE_WORKSPACE, variables, "createWorkspace", idempotent=False)
-    return Workspace.model_validate(response.require("createWorkspace"))
+    return models.Workspace.model_validate(response.require("createWorkspace"))
 
 
-def add_users_to_the_workspace(workspace_id: str, user_emails: Sequence[str]) -> Op[list[User]]:
+def add_users_to_the_workspace(workspace_id: str, user_emails: Sequence[str]) -> Op[list[models.User]]:
     variables = {"workspaceId": workspace_id, "userEmails": list(user_emails)}
     response = yield _call(documents.ADD_USERS_TO_THE_WORKSPACE, variables, "addUsersToTheWorkspace", idempotent=True)
-    return [User.model_validate(u) for u in response.require("addUsersToTheWorkspace")]
+    return [models.User.model_validate(u) for u in response.require("addUsersToTheWorkspace")]
 
 
 def start_provider_connection(
     workspace_id: str, provider_key: str, inputs: Mapping[str, Any] | None = None
-) -> Op[ProviderConnection]:
+) -> Op[models.ProviderConnection]:
     variables = {
         "workspaceId": workspace_id,
         "providerKey": provider_key,
         "inputs": dict(inputs) if inputs else None,
     }
     response = yield _call(documents.START_PROVIDER_CONNECTION, variables, "startProviderConnection", idempotent=False)
-    return ProviderConnection.model_validate(response.require("startProviderConnection"))
+    return models.ProviderConnection.model_validate(response.require("startProviderConnection"))
 
 
-def collect_provider_connection(connection_id: str, inputs: Mapping[str, Any] | None = None) -> Op[ProviderConnection]:
+def collect_provider_connection(
+    connection_id: str, inputs: Mapping[str, Any] | None = None
+) -> Op[models.ProviderConnection]:
     variables = {"connectionId": connection_id, "inputs": dict(inputs) if inputs else None}
     response = yield _call(
         documents.COLLECT_PROVIDER_CONNECTION, variables, "collectProviderConnection", idempotent=True
     )
-    return ProviderConnection.model_validate(response.require("collectProviderConnection"))
+    return models.ProviderConnection.model_validate(response.require("collectProviderConnection"))
 
 
-def create_connection_job(connection_id: str, job_name: str) -> Op[ConnectionJob]:
+def create_connection_job(connection_id: str, job_name: str) -> Op[models.ConnectionJob]:
     variables = {"connectionId": connection_id, "jobName": job_name}
     response = yield _call(documents.CREATE_CONNECTION_JOB, variables, "createConnectionJob", idempotent=False)
-    return ConnectionJob.model_validate(response.require("createConnectionJob"))
+    return models.ConnectionJob.model_validate(response.require("createConnectionJob"))
 
 
-def create_job_works(connection_job_id: str, inputs: Sequence[CreateJobWorksInput]) -> Op[list[JobWork]]:
+def create_job_works(connection_job_id: str, inputs: Sequence[models.CreateJobWorksInput]) -> Op[list[models.JobWork]]:
     """One ``createJobWorks`` request, all-or-nothing. Bulk, exactly-once creation lives in ``bulk``."""
     rows = yield from create_job_works_ids(connection_job_id, inputs, documents.CREATE_JOB_WORKS)
-    return [JobWork.model_validate(row) for row in rows]
+    return [models.JobWork.model_validate(row) for row in rows]
 
 
 def create_job_works_ids(
-    connection_job_id: str, inputs: Sequence[CreateJobWorksInput], document: str = documents.CREATE_JOB_WORKS_IDS
+    connection_job_id: str, inputs: Sequence[models.CreateJobWorksInput], document: str = documents.CREATE_JOB_WORKS_IDS
 ) -> Op[list[dict[str, Any]]]:
     """The same request, answered as plain rows (by default only ``id`` and ``work.externalId``)."""
     variables = {"connectionJobId": connection_job_id, "inputs": [i.to_graphql() for i in inputs]}
@@ -127,16 +116,18 @@ def create_job_works_ids(
     return rows
 
 
-def create_job_work_artifacts(job_work_id: str, inputs: Sequence[CreateJobWorkArtifactsInput]) -> Op[list[JobArtifact]]:
+def create_job_work_artifacts(
+    job_work_id: str, inputs: Sequence[models.CreateJobWorkArtifactsInput]
+) -> Op[list[models.JobArtifact]]:
     """One ``createJobWorkArtifacts`` request for one job work, all-or-nothing."""
     variables = {"jobWorkId": job_work_id, "inputs": [i.to_graphql() for i in inputs]}
     response = yield _call(documents.CREATE_JOB_WORK_ARTIFACTS, variables, "createJobWorkArtifacts", idempotent=False)
-    return [JobArtifact.model_validate(a) for a in response.require("createJobWorkArtifacts")]
+    return [models.JobArtifact.model_validate(a) for a in response.require("createJobWorkArtifacts")]
 
 
 def trigger_connection_job(
     connection_job_id: str, document: str = documents.TRIGGER_CONNECTION_JOB
-) -> Op[ConnectionJob]:
+) -> Op[models.ConnectionJob]:
     """Start the import. ``document`` is replaceable: it must take ``$connectionJobId`` and return one root field.
 
     Safe to re-send after a lost answer: Filed refuses a second trigger ("already triggered"), which
@@ -147,11 +138,15 @@ def trigger_connection_job(
     if error is not None:
         raise error
     payload = next(iter((response.data or {}).values()), None)
-    return ConnectionJob.model_validate(payload) if isinstance(payload, dict) else ConnectionJob(id=connection_job_id)
+    return (
+        models.ConnectionJob.model_validate(payload)
+        if isinstance(payload, dict)
+        else models.ConnectionJob(id=connection_job_id)
+    )
 
 
 def create_job_work_artifacts_aliased(
-    groups: Sequence[tuple[str, Sequence[CreateJobWorkArtifactsInput]]],
+    groups: Sequence[tuple[str, Sequence[models.CreateJobWorkArtifactsInput]]],
 ) -> Op[list[int | FiledError]]:
     """Artifacts for many job works in one request (aliases ``a0``…); per group, how many were created or its error."""
     variables: dict[str, Any] = {}

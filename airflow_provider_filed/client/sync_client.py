@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-import functools
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -15,66 +13,14 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
-from airflow_provider_filed.client import documents, operations
+from airflow_provider_filed.client import documents, models, operations, transport
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.listing import JobWorksScope, all_job_works
-from airflow_provider_filed.client.models import (
-    ConnectionFilters,
-    ConnectionJob,
-    CreateJobWorkArtifactsInput,
-    CreateJobWorksInput,
-    CreateWorkspaceInput,
-    JobArtifact,
-    JobWork,
-    JobWorkFilters,
-    Me,
-    ProviderConnection,
-    User,
-    Workspace,
-)
 from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
-from airflow_provider_filed.client.transport import (
-    Fanout,
-    GraphQLRequest,
-    GraphQLResponse,
-    Op,
-    TokenCache,
-    authorized,
-    drive,
-    interpret_response,
-    request_body,
-    request_headers,
-    transport_error,
-)
+from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op, TokenCache
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verified TLS context per process: loading the CA bundle costs 30-50 ms of CPU per client."""
-    return httpx.create_ssl_context()
-
-
-def http_timeout(config: FiledClientConfig) -> httpx.Timeout:
-    return httpx.Timeout(config.timeout, connect=config.connect_timeout)
-
-
-def http_options(config: FiledClientConfig) -> dict[str, Any]:
-    """Timeouts, pool limits, TLS, and proxies: a plain-http loopback URL never goes through an env proxy."""
-    return {
-        "timeout": http_timeout(config),
-        "limits": http_limits(config),
-        "verify": tls_context(),
-        "trust_env": not config.direct_only,
-    }
-
-
-def http_limits(config: FiledClientConfig) -> httpx.Limits:
-    return httpx.Limits(
-        max_connections=config.max_concurrency + 2, max_keepalive_connections=config.max_concurrency + 2
-    )
 
 
 class FiledClient:
@@ -84,7 +30,7 @@ class FiledClient:
         self.config = config
         self._tokens = TokenCache(on_new_token)
         self._login_lock = threading.Lock()
-        self._http = httpx.Client(**http_options(config))
+        self._http = httpx.Client(**transport.http_options(config))
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -102,10 +48,12 @@ class FiledClient:
     def run(self, op: Op[T]) -> T:
         """Drive any operation from :mod:`operations` (or your own generator of requests), on one retry budget."""
         with retry_budget(self.config.retry):
-            return drive(op, self._send, self._send_concurrently)
+            return transport.drive(op, self._send, self._send_concurrently)
 
     def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return drive(authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post, _no_fanout)
+        return transport.drive(
+            transport.authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post, _no_fanout
+        )
 
     def _send_concurrently(self, requests: Fanout) -> tuple[GraphQLResponse, ...]:
         """Up to ``max_concurrency`` requests in flight; the first error is raised once all have ended."""
@@ -132,78 +80,77 @@ class FiledClient:
     def _post_once(self, request: GraphQLRequest) -> GraphQLResponse:
         started = time.monotonic()
         try:
-            response = self._http.post(
-                self.config.url, content=request_body(request), headers=request_headers(self.config, request)
-            )
+            response = self._http.post(**transport.post_arguments(self.config, request))
         except httpx.HTTPError as exc:
-            raise transport_error(exc, request.operation) from None
-        log.debug("Filed %s: HTTP %d in %.3fs", request.operation, response.status_code, time.monotonic() - started)
-        return interpret_response(request, response.status_code, response.headers, response.content)
+            raise transport.transport_error(exc, request.operation) from None
+        return transport.answer_of(request, response, started)
 
     def execute(self, document: str, variables: Mapping[str, Any] | None = None) -> GraphQLResponse:
         """Send any GraphQL document with the same auth, retries and error mapping."""
         return self.run(operations.execute(document, variables))
 
-    def me(self, workspace_ids: Sequence[str] | None = None) -> Me:
+    def me(self, workspace_ids: Sequence[str] | None = None) -> models.Me:
         return self.run(operations.me(workspace_ids))
 
-    def workspaces(self, workspace_ids: Sequence[str] | None = None) -> list[Workspace]:
+    def workspaces(self, workspace_ids: Sequence[str] | None = None) -> list[models.Workspace]:
         return self.run(operations.workspaces(workspace_ids))
 
     def connections(
         self,
         workspace_id: str,
-        filters: ConnectionFilters | None = None,
+        filters: models.ConnectionFilters | None = None,
         *,
         limit: int | None = None,
         offset: int = 0,
         sort_by: Mapping[str, Any] | None = None,
-    ) -> list[ProviderConnection]:
+    ) -> list[models.ProviderConnection]:
         """One page of the workspace's provider connections; ``sort_by`` is sent as given (its shape is Filed's)."""
         return self.run(operations.connections(workspace_id, filters, limit=limit, offset=offset, sort_by=sort_by))
 
-    def create_workspace(self, workspace: CreateWorkspaceInput) -> Workspace:
+    def create_workspace(self, workspace: models.CreateWorkspaceInput) -> models.Workspace:
         return self.run(operations.create_workspace(workspace))
 
-    def add_users_to_the_workspace(self, workspace_id: str, user_emails: Sequence[str]) -> list[User]:
+    def add_users_to_the_workspace(self, workspace_id: str, user_emails: Sequence[str]) -> list[models.User]:
         return self.run(operations.add_users_to_the_workspace(workspace_id, user_emails))
 
     def start_provider_connection(
         self, workspace_id: str, provider_key: str, inputs: Mapping[str, Any] | None = None
-    ) -> ProviderConnection:
+    ) -> models.ProviderConnection:
         return self.run(operations.start_provider_connection(workspace_id, provider_key, inputs))
 
     def collect_provider_connection(
         self, connection_id: str, inputs: Mapping[str, Any] | None = None
-    ) -> ProviderConnection:
+    ) -> models.ProviderConnection:
         return self.run(operations.collect_provider_connection(connection_id, inputs))
 
-    def create_connection_job(self, connection_id: str, job_name: str) -> ConnectionJob:
+    def create_connection_job(self, connection_id: str, job_name: str) -> models.ConnectionJob:
         return self.run(operations.create_connection_job(connection_id, job_name))
 
-    def create_job_works(self, connection_job_id: str, inputs: Sequence[CreateJobWorksInput]) -> list[JobWork]:
+    def create_job_works(
+        self, connection_job_id: str, inputs: Sequence[models.CreateJobWorksInput]
+    ) -> list[models.JobWork]:
         """One raw request; for thousands of clients, exactly once, use :func:`bulk.import_job_works`."""
         return self.run(operations.create_job_works(connection_job_id, inputs))
 
     def create_job_work_artifacts(
-        self, job_work_id: str, inputs: Sequence[CreateJobWorkArtifactsInput]
-    ) -> list[JobArtifact]:
+        self, job_work_id: str, inputs: Sequence[models.CreateJobWorkArtifactsInput]
+    ) -> list[models.JobArtifact]:
         return self.run(operations.create_job_work_artifacts(job_work_id, inputs))
 
     def trigger_connection_job(
         self, connection_job_id: str, document: str = documents.TRIGGER_CONNECTION_JOB
-    ) -> ConnectionJob:
+    ) -> models.ConnectionJob:
         return self.run(operations.trigger_connection_job(connection_job_id, document))
 
     def job_works(
         self,
         workspace_id: str,
         connection_id: str,
-        filters: JobWorkFilters | None = None,
+        filters: models.JobWorkFilters | None = None,
         *,
         selection: str = documents.JOB_WORK_FULL_SELECTION,
         expected: int | None = None,
-    ) -> list[JobWork]:
+    ) -> list[models.JobWork]:
         """Every job work of the provider connection (narrowed by ``filters``), read to an empty page."""
         return self.run(
             all_job_works(

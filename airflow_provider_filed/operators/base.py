@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_filed.client.errors import (
@@ -49,12 +49,15 @@ def fail_fast_on_permanent_errors() -> Iterator[None]:
         raise AirflowFailException(str(exc)) from None  # the message says it all: no chained traceback
 
 
-class FiledBaseOperator(BaseOperator):
-    """Base of the Filed operators; the connection is read only when the task runs."""
+class FiledTask:
+    """What every Filed task (operator or sensor) shares: the connection, its hook, the "Filed" link.
 
-    template_fields: Sequence[str] = ("filed_conn_id", "workspace_id", "connection_id")
-    operator_extra_links = (FiledWorkspaceLink(),)
-    ui_color = "#e8f1ff"
+    The connection is read only when the task runs, never when the DAG is parsed.
+    """
+
+    template_fields: Collection[str] = ("filed_conn_id", "workspace_id", "connection_id")
+    operator_extra_links: Collection[BaseOperatorLink] = (FiledWorkspaceLink(),)
+    ui_color: str = "#e8f1ff"
 
     def __init__(
         self,
@@ -79,3 +82,7 @@ class FiledBaseOperator(BaseOperator):
         """Close the pooled connections; requests already sent may still land, which a retry reconciles."""
         if "hook" in self.__dict__:
             self.hook.close()
+
+
+class FiledBaseOperator(FiledTask, BaseOperator):
+    """Base of the Filed operators."""

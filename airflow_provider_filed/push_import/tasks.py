@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import AssetAlias, Context, XComArg, task, task_group
+from airflow.sdk import AssetAlias, Context, Param, XComArg, task, task_group
 
 from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.operators.connection_job import CreateConnectionJobOperator, TriggerConnectionJobOperator
@@ -44,22 +44,52 @@ def _anything_to_import(plan: dict[str, Any]) -> bool:
     return not plan["nothing_to_import"]
 
 
+def push_import_params(*, clients_path: Param, documents_path: Param, batch_size: int = 1_000) -> dict[str, Param]:
+    """An import DAG's params: where the exports are (each DAG says), and the ones every import shares."""
+    return {
+        "clients_path": clients_path,
+        "documents_path": documents_path,
+        "staging_path": Param(
+            None,
+            type=["null", "string"],
+            description="Where batches are staged for the mapped tasks (a folder every worker can read). "
+            "Empty: filed-staging beside the clients file.",
+        ),
+        "encoding": Param(
+            "utf-8",
+            type="string",
+            minLength=1,
+            description="The exports' text encoding: utf-8 (with or without a BOM), or e.g. cp1252, latin-1.",
+        ),
+        "batch_size": Param(
+            batch_size, type="integer", minimum=1, maximum=10_000, description="Clients per import_batch task."
+        ),
+        "max_failed": Param(
+            0,
+            type="number",
+            minimum=0,
+            description="Failed clients tolerated: a count (>= 1) or a fraction of the clients (< 1).",
+        ),
+    }
+
+
 def push_import_tasks(
     *,
-    clients: str,
-    documents: str | None = None,
-    staging: str | None = None,
-    batch_size: int | str = 1_000,
+    clients: str = "{{ params.clients_path }}",
+    documents: str | None = "{{ params.documents_path or '' }}",
+    staging: str | None = "{{ params.staging_path or '' }}",
+    batch_size: int | str = "{{ params.batch_size }}",
     storage_conn_id: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str = "{{ params.encoding }}",
     job_name: str = "tax-season import {{ dag.dag_id }} {{ run_id }}",
-    max_failed: float | str = 0,
+    max_failed: float | str = "{{ params.max_failed }}",
     poke_interval: float = 30.0,
     timeout: timedelta = timedelta(hours=2),
     publish_asset: bool = True,
     filed_conn_id: str = DEFAULT_CONN_ID,
 ) -> PushImportTasks:
-    """Add the import's tasks to the DAG being defined; every argument but the timings is templated."""
+    """Add the import's tasks to the DAG being defined; every argument but the timings is templated, and by
+    default reads the params of :func:`push_import_params`."""
     from airflow.providers.standard.operators.python import ShortCircuitOperator
 
     plan = PlanImportOperator(

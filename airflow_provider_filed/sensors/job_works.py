@@ -6,22 +6,18 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_filed.hooks import DEFAULT_CONN_ID
-from airflow_provider_filed.links.filed import FiledWorkspaceLink
-from airflow_provider_filed.operators.base import CONNECTION_JOB_ID_KEY, fail_fast_on_permanent_errors
+from airflow_provider_filed.operators.base import CONNECTION_JOB_ID_KEY, FiledTask, fail_fast_on_permanent_errors
 
 if TYPE_CHECKING:
     from airflow_provider_filed.client.statuses import StatusSets
-    from airflow_provider_filed.hooks.filed import FiledHook
 
 
-class JobWorksSensor(BaseSensorOperator):
+class JobWorksSensor(FiledTask, BaseSensorOperator):
     """Succeed when every job work (and, if asked, every artifact) is terminal with few enough failures.
 
     Each poke reads ``jobWorks`` to an empty page with a minimal selection and logs one line (counts by
@@ -40,25 +36,18 @@ class JobWorksSensor(BaseSensorOperator):
     """
 
     template_fields: Sequence[str] = (
-        "filed_conn_id",
+        *FiledTask.template_fields,
         "connection_job_id",
         "job_work_ids",
-        "workspace_id",
-        "connection_id",
         "max_failed",
         "expected_works",
     )
-    operator_extra_links = (FiledWorkspaceLink(),)
-    ui_color = "#e8f1ff"
 
     def __init__(
         self,
         *,
         connection_job_id: str | None = None,
         job_work_ids: Sequence[str] | None = None,
-        filed_conn_id: str = DEFAULT_CONN_ID,
-        workspace_id: str | None = None,
-        connection_id: str | None = None,
         success_statuses: Sequence[str] | None = None,
         failure_statuses: Sequence[str] | None = None,
         include_artifacts: bool = False,
@@ -74,21 +63,12 @@ class JobWorksSensor(BaseSensorOperator):
             raise ValueError("max_failed must be a count or a fraction >= 0")
         self.connection_job_id = connection_job_id
         self.job_work_ids = job_work_ids
-        self.filed_conn_id = filed_conn_id
-        self.workspace_id = workspace_id
-        self.connection_id = connection_id
         self.success_statuses = list(success_statuses) if success_statuses else None
         self.failure_statuses = list(failure_statuses) if failure_statuses is not None else None
         self.include_artifacts = include_artifacts
         self.max_failed = max_failed
         self.expected_works = expected_works
         self.deferrable = deferrable
-
-    @cached_property
-    def hook(self) -> FiledHook:
-        from airflow_provider_filed.hooks.filed import FiledHook
-
-        return FiledHook(self.filed_conn_id)
 
     def _max_failed(self) -> float:
         """``max_failed`` as rendered (a template such as ``{{ params.max_failed }}`` arrives as text)."""
