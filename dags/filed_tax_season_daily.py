@@ -69,7 +69,7 @@ with DAG(
     ),
 ) as dag:
     push_import_tasks(
-        clients="{{ params.clients_path or var.value.filed_clients_uri }}",
+        clients="{{ params.clients_path or var.value.get('filed_clients_uri', '') }}",
         documents="{{ params.documents_path or var.value.get('filed_documents_uri', '') }}",
         poke_interval=POKE_INTERVAL_S,
         timeout=timedelta(hours=6),

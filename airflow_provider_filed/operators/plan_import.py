@@ -83,7 +83,10 @@ class PlanImportOperator(FiledBaseOperator):
         if self.reject_unknown_conf:
             check_run_conf(context)
         if not self.clients:
-            raise AirflowFailException("no clients export given: pass the path or URI of the clients file")
+            raise AirflowFailException(
+                "no clients export given: `clients` rendered empty — set where the firm's export is "
+                "(in filed_tax_season_daily: the Airflow Variable filed_clients_uri, or the run's clients_path)"
+            )
         try:
             batch_size = int(self.batch_size)
         except (TypeError, ValueError):

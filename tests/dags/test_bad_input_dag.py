@@ -168,3 +168,19 @@ def test_ids_with_spaces_are_trimmed_alike_in_both_files(
     listed = filed_connection.stats()
     assert sum(listed["works_per_job"].values()) == 3
     assert sum(listed["artifacts_per_job"].values()) == 6
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_a_scheduled_run_without_an_export_says_where_to_set_it(
+    filed_connection: Any, airflow_helpers: Any, caplog: pytest.LogCaptureFixture, capfd: Any
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    daily = DagBag(dag_folder="dags/filed_tax_season_daily.py").dags["filed_tax_season_daily"]
+    dag_run = daily.test()  # no conf, no Variable filed_clients_uri
+
+    assert dag_run.state == "failed"
+    (plan,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "plan_import"]
+    assert plan.try_number == 1
+    assert "the Airflow Variable filed_clients_uri" in capfd.readouterr().out + caplog.text
+    assert filed_connection.stats()["total_requests"] == 0
