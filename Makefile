@@ -68,4 +68,4 @@ constraints: env
 
 # The suite on the oldest supported Airflow (Python 3.10) and on Python 3.13, each in a pip-made venv.
 test-compat: env
-	$(UV) run --frozen python scripts/compat.py
+	$(UV) run --frozen python scripts/compat.py $(foreach t,$(TARGETS),--target $(t))

@@ -18,7 +18,9 @@ cleanup() { step "docker compose down -v"; "${compose[@]}" down -v --remove-orph
 trap cleanup EXIT
 
 step "build the image once and initialise (airflow-init)"
-"${compose[@]}" up --build --exit-code-from airflow-init airflow-init
+"${compose[@]}" up --build airflow-init
+init_state=$("${compose[@]}" ps -a --format '{{.State}} {{.ExitCode}}' airflow-init)
+[[ $init_state == "exited 0" ]] || { step "airflow-init did not succeed: $init_state"; exit 1; }
 step "start every service"
 "${compose[@]}" up -d
 step "waiting for $api"
@@ -43,13 +45,13 @@ for _ in $(seq 1 180); do
   [[ $state == success || $state == failed ]] && break
   sleep 5
 done
+step "run $run: $state"
 curl -fs "${auth[@]}" "$api/api/v2/dags/filed_tax_season_import/dagRuns/$run/taskInstances?limit=100" | python3 -c '
 import json, sys
 for ti in json.load(sys.stdin)["task_instances"]:
-    print(f"  {ti[\"task_id\"]:<42} {ti[\"map_index\"]:>3} {ti[\"state\"]:<8} on {ti[\"hostname\"]}")'
+    print("  %-42s %3s %-8s on %s" % (ti["task_id"], ti["map_index"], ti["state"], ti["hostname"]))' || true
 curl -fs "http://127.0.0.1:$FILED_EMULATOR_HOST_PORT/_emulator/stats" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-print("  Filed: works per job", s["works_per_job"], "artifacts per job", s["artifacts_per_job"])'
-step "run $run: $state"
+print("  Filed: works per job", s["works_per_job"], "artifacts per job", s["artifacts_per_job"])' || true
 [[ $state == success ]]
