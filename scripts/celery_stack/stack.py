@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -217,8 +218,16 @@ class CeleryStack:
         return stats
 
     def stop(self) -> None:
-        """Stop every process the stack started (newest first), whatever state they are in."""
-        if self._api is not None:
-            self._api.close()
-            self._api = None
-        self.processes.stop_all()
+        """Stop every process the stack started (newest first), whatever state they are in.
+
+        SIGINT and SIGTERM are ignored meanwhile: a second Ctrl-C must not leave half the stack running.
+        """
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            if self._api is not None:
+                self._api.close()
+                self._api = None
+            self.processes.stop_all()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
