@@ -49,6 +49,13 @@ def test_stop_all_ends_children_and_grandchildren_even_when_they_ignore_term(tmp
     assert _wait_gone(frozen.proc.pid)
 
 
+def _wait_for_lines(log: Path, text: str, count: int, timeout_s: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while (log.read_text() if log.exists() else "").count(text) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return log.read_text().count(text)
+
+
 def test_kill_then_restart_runs_the_same_command_again(tmp_path: Path) -> None:
     processes = ProcessGroups(say=lambda _: None)
     log = tmp_path / "echo.log"
@@ -56,16 +63,14 @@ def test_kill_then_restart_runs_the_same_command_again(tmp_path: Path) -> None:
         processes.start("sleeper", ["sh", "-c", "echo started; sleep 60"], log)
         first = processes["sleeper"].proc
         assert first is not None
+        assert _wait_for_lines(log, "started", 1) == 1
         processes.kill("sleeper")
         assert first.returncode == -signal.SIGKILL
         restarted = processes.restart("sleeper").proc
         assert restarted is not None
         assert restarted.pid != first.pid
         assert processes["sleeper"].running
-        deadline = time.monotonic() + 5
-        while log.read_text().count("started") < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert log.read_text().count("started") == 2
+        assert _wait_for_lines(log, "started", 2) == 2
     finally:
         processes.stop_all(grace_s=0.5)
 
