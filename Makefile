@@ -11,8 +11,8 @@ help:
 	@echo "make demo         run the example tax-season import against the emulator"
 	@echo "make airflow      airflow standalone + the emulator, to click through the UI (PORT=8080)"
 	@echo "make test-ui      the UI's first hour in headless Chromium (screenshots in build/ui-screenshots/)"
-	@echo "make bench        benchmarks at tax-season scale (writes benchmarks/RESULTS.md)"
-	@echo "make bench-quick  the same benchmarks at 1,000 clients"
+	@echo "make bench        benchmarks at tax-season scale, ~10 min (writes benchmarks/RESULTS.md)"
+	@echo "make bench-quick  a smoke run: 1,000 clients, one repetition, no DAG run (benchmarks/.out/)"
 	@echo "make celery-demo  5,000 clients on CeleryExecutor, Postgres, Redis and two workers"
 	@echo "make test-compat  the suite on Airflow 3.2.0 + Python 3.10, and on Python 3.13"
 

@@ -22,7 +22,7 @@ import functools
 import gc
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from benchmarks.harness import EmulatorRef, Series, measure, profiled, run_child
@@ -275,6 +275,19 @@ CONTENDERS: dict[str, Callable[..., dict[str, Any] | None]] = {
 # ---- in the parent ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A contender to run: which child function, the concurrency it uses, its options; ``sample``: run on fewer
+    clients and scale linearly."""
+
+    key: str
+    label: str
+    contender: str
+    concurrency: int
+    sample: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Contender:
     """One contender's repetitions; ``sample`` < ``clients`` means it ran on a sample and is scaled linearly."""
@@ -287,35 +300,63 @@ class Contender:
     series: Series
     profile: dict[str, Any] | None = None
 
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> Contender:
+        return cls(
+            raw["key"], raw["label"], raw["clients"], raw["sample"], raw["concurrency"], Series.of(raw["samples"])
+        )
+
+    def raw(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "clients": self.clients,
+            "sample": self.sample,
+            "concurrency": self.concurrency,
+            "samples": self.series.samples,
+        }
+
     @property
     def scale(self) -> float:
         return self.clients / self.sample
 
-    def wall(self, stat: str = "median") -> float:
-        return float(getattr(self.series, stat)("wall_s")) * self.scale
+    def med(self, key: str) -> float:
+        """The median over the repetitions, scaled to all clients (peak RSS is the sample's own)."""
+        return self.series.median(key) * (self.scale if key != "peak_rss_mb" else 1.0)
 
-    def requests(self) -> int:
-        return round(self.series.median("requests") * self.scale)
-
-    @property
-    def sampled(self) -> bool:
-        return self.sample < self.clients
+    def min(self, key: str) -> float:
+        return self.series.min(key) * self.scale
 
 
-def run_contender(
-    emulator: EmulatorRef,
-    key: str,
-    label: str,
-    contender: str,
-    *,
-    clients: int,
-    reps: int,
-    concurrency: int,
-    sample: int | None = None,
-    **options: Any,
-) -> Contender:
-    size = min(sample or clients, clients)
-    result = run_child(
-        "bulk:repeat", emulator=emulator, contender=contender, n=size, reps=reps, timeout=1800, **options
-    )
-    return Contender(key, label, clients, size, concurrency, Series.of(result["samples"]), result.get("profile"))
+def run_contenders(
+    emulator: EmulatorRef, entries: Sequence[Entry], *, clients: int, reps: int, profile: str | None = None
+) -> list[Contender]:
+    """``reps`` rounds, each running every entry once in a fresh process (so a busy moment on a shared machine
+    hits one repetition of each, not all of one); in the last round, the ``profile`` entry also runs once more
+    under cProfile with ``max_concurrency=1``."""
+    samples: dict[str, list[dict[str, Any]]] = {e.key: [] for e in entries}
+    profiles: dict[str, Any] = {}
+    for rep in range(reps):
+        for entry in entries:
+            options = dict(entry.options)
+            if entry.key == profile and rep == reps - 1:
+                options["profile"] = {"max_concurrency": 1}
+            size = min(entry.sample or clients, clients)
+            result = run_child(
+                "bulk:repeat", emulator=emulator, contender=entry.contender, n=size, reps=1, timeout=1800, **options
+            )
+            samples[entry.key] += result["samples"]
+            if "profile" in result:
+                profiles[entry.key] = result["profile"]
+    return [
+        Contender(
+            e.key,
+            e.label,
+            clients,
+            min(e.sample or clients, clients),
+            e.concurrency,
+            Series.of(samples[e.key]),
+            profiles.get(e.key),
+        )
+        for e in entries
+    ]

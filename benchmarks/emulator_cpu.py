@@ -9,9 +9,8 @@ provider's own (``airflow_provider_filed.client.documents``), the rows the bench
 - the import of 10,000 clients x 2 documents as the provider sends it on a first attempt: 20
   ``createJobWorks`` of 500, then 40 ``createJobWorkArtifacts`` requests of 250 aliased job works
   (``a0``, ``a1``, …) with 2 artifacts each; once on a new emulator (its first use of each document
-  includes parsing, validating and compiling it), then three times after ``reset()``; and three times
-  with the hand-written client's selections (``id work { externalId }``, ``{ id }``), to price the fields
-  the provider asks for;
+  includes parsing, validating and compiling it), then five times after ``reset()`` (the median: single
+  imports vary by ±15 % with the garbage collector);
 - ``jobWorks`` reads of 1,000-work pages with the sensor's selections, without and with artifacts
   (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``).
 
@@ -35,7 +34,6 @@ from typing import Any
 from airflow_provider_filed.client import documents as provider
 from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
-from benchmarks import workload
 from benchmarks.workload import (
     INPUTS_PER_REQUEST,
     LOGIN,
@@ -49,6 +47,7 @@ API_KEY = "bench-cpu-api-key-0123456789"
 CLIENTS = 10_000
 PAGE = 1_000
 PAGES_PER_REQUEST = 8
+IMPORTS = 5
 #: The document the provider's bulk import sends (its lean one, where the provider has it).
 BULK_CREATE_JOB_WORKS: str = getattr(provider, "CREATE_JOB_WORKS_IDS", provider.CREATE_JOB_WORKS)
 
@@ -140,14 +139,10 @@ def new_job(emu: InProcess, name: str) -> str:
     return job_id
 
 
-def create_works(
-    emu: InProcess, job_id: str, prefix: str, start: int, count: int, minimal: bool = False
-) -> list[dict[str, Any]]:
-    """One ``createJobWorks``: the provider's document, or (``minimal``) the hand-written one (``id work { externalId }``)."""
-    inputs = clients(count, prefix, start)
-    variables = {"connectionJobId": job_id, "inputs": inputs}
-    document = workload.CREATE_JOB_WORKS if minimal else BULK_CREATE_JOB_WORKS
-    rows: list[dict[str, Any]] = emu.post(document, variables)["data"]["createJobWorks"]
+def create_works(emu: InProcess, job_id: str, prefix: str, start: int, count: int) -> list[dict[str, Any]]:
+    """One ``createJobWorks`` with the document the provider's bulk import sends."""
+    variables = {"connectionJobId": job_id, "inputs": clients(count, prefix, start)}
+    rows: list[dict[str, Any]] = emu.post(BULK_CREATE_JOB_WORKS, variables)["data"]["createJobWorks"]
     return rows
 
 
@@ -173,12 +168,11 @@ def read_pages(emu: InProcess, job_id: str, selection: str, pages: int = 1) -> i
                 return seen
 
 
-def attach_artifacts(emu: InProcess, job_works: list[dict[str, Any]], minimal: bool = False) -> None:
+def attach_artifacts(emu: InProcess, job_works: list[dict[str, Any]]) -> None:
     """Two artifacts per job work, 250 job works per request, with the provider's aliased document."""
     for start in range(0, len(job_works), WORKS_PER_ARTIFACT_REQUEST):
         chunk = [(row["id"], documents_of(row["work"]["externalId"])) for row in job_works[start : start + 250]]
-        mutation = workload.artifacts_mutation if minimal else provider.aliased_artifacts_mutation
-        emu.post(mutation(len(chunk)), artifacts_variables(chunk))
+        emu.post(provider.aliased_artifacts_mutation(len(chunk)), artifacts_variables(chunk))
 
 
 def one_create(general: bool, repeat: int) -> list[float]:
@@ -190,17 +184,17 @@ def one_create(general: bool, repeat: int) -> list[float]:
     return samples
 
 
-def full_import(emu: InProcess, minimal: bool = False) -> dict[str, float]:
+def full_import(emu: InProcess) -> dict[str, float]:
     job_id = new_job(emu, "import")
     rows: list[dict[str, Any]] = []
     parts: dict[str, float] = {}
 
     def create_all() -> None:
         for start in range(0, CLIENTS, INPUTS_PER_REQUEST):
-            rows.extend(create_works(emu, job_id, "imp", start, INPUTS_PER_REQUEST, minimal))
+            rows.extend(create_works(emu, job_id, "imp", start, INPUTS_PER_REQUEST))
 
     parts["20 createJobWorks x 500"] = emu.measured(create_all)
-    parts["40 createJobWorkArtifacts x 250 aliases x 2"] = emu.measured(lambda: attach_artifacts(emu, rows, minimal))
+    parts["40 createJobWorkArtifacts x 250 aliases x 2"] = emu.measured(lambda: attach_artifacts(emu, rows))
     parts["total"] = sum(parts.values())
     return parts
 
@@ -246,19 +240,15 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     emu = new_emulator(general)
     first = full_import(emu)["total"]
     imports = []
-    for _ in range(3):
+    for _ in range(IMPORTS):
         reset(emu, general)
         imports.append(full_import(emu))
     reads = pages(general, max(3, repeat // 3))
     result: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
     result["import 10,000 x 2, first in the process (documents parsed, validated, compiled)"] = first
     for part in imports[0]:
-        result[f"import 10,000 x 2: {part} (median of 3)"] = statistics.median(run[part] for run in imports)
-    minimal = []
-    for _ in range(3):
-        reset(emu, general)
-        minimal.append(full_import(emu, minimal=True)["total"])
-    result["import 10,000 x 2 with the hand-written selections, total (median of 3)"] = statistics.median(minimal)
+        result[f"import 10,000 x 2: {part} (median of {IMPORTS})"] = statistics.median(run[part] for run in imports)
+
     for label, samples in reads.items():
         result[f"{label} (median)"] = statistics.median(samples)
     return {name: round(value * 1000, 2) for name, value in result.items()}

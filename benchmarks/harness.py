@@ -316,6 +316,7 @@ def measure(emulator: EmulatorRef | None, *, trace: bool = True) -> Iterator[Sam
         TRACE.spans = []
     reset_peak_rss()
     sample.rss_before_mb = proc_kb("VmRSS") / 1024
+    sample.extra["load_1min"] = os.getloadavg()[0]
     wall0, cpu0 = time.perf_counter(), time.process_time()
     try:
         yield sample

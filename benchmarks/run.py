@@ -41,11 +41,11 @@ SECTIONS = ("parse", "emulator", "import", "scaling", "recurring", "dag", "poke"
 
 def sizes(quick: bool) -> dict[str, Any]:
     if quick:
-        return {
+        return {  # a smoke test of the harness: one repetition, the smallest sizes
             "clients": 1_000,
-            "reps": 3,
+            "reps": 1,
             "naive_sample": 10,
-            "scaling": [200, 1_000],
+            "scaling": [1_000],
             "recurring": 1_000,
             "big": 1_000,
             "dag_batch_size": 250,
@@ -66,64 +66,27 @@ def sizes(quick: bool) -> dict[str, Any]:
 
 
 def run_import(em: EmulatorRef, size: dict[str, Any], tuned: int) -> dict[str, Any]:
-    n, reps = size["clients"], size["reps"]
-    contenders = [
-        bulk.run_contender(
-            em,
-            "provider",
-            "provider, default settings",
-            "provider",
-            clients=n,
-            reps=reps,
-            concurrency=4,
-            profile={"max_concurrency": 1},
+    n = size["clients"]
+    entries = [
+        bulk.Entry("provider", "provider, default settings", "provider", 4),
+        bulk.Entry(
+            "tuned", f"provider, max_concurrency={tuned}", "provider", tuned, options={"max_concurrency": tuned}
         ),
-        bulk.run_contender(
-            em,
-            "tuned",
-            f"provider, max_concurrency={tuned}",
-            "provider",
-            clients=n,
-            reps=reps,
-            concurrency=tuned,
-            max_concurrency=tuned,
-        ),
-        bulk.run_contender(
-            em,
+        bulk.Entry(
             "standalone",
             "provider, reading the connection first (operator default)",
             "provider",
-            clients=n,
-            reps=reps,
-            concurrency=4,
-            existing="connection",
+            4,
+            options={"existing": "connection"},
         ),
-        bulk.run_contender(em, "httpx", "hand-written httpx, 4 threads", "httpx", clients=n, reps=reps, concurrency=4),
-        bulk.run_contender(em, "gql", "gql, sequential", "gql", clients=n, reps=reps, concurrency=1),
-        bulk.run_contender(
-            em,
-            "naive",
-            "naive loop, one request each",
-            "naive",
-            clients=n,
-            reps=reps,
-            concurrency=1,
-            sample=size["naive_sample"],
-        ),
+        bulk.Entry("httpx", "hand-written httpx, 4 threads", "httpx", 4),
+        bulk.Entry("gql", "gql, sequential", "gql", 1),
+        bulk.Entry("naive", "naive loop, one request each", "naive", 1, sample=size["naive_sample"]),
     ]
+    contenders = bulk.run_contenders(em, entries, clients=n, reps=size["reps"], profile="provider")
     return {
         "clients": n,
-        "contenders": [
-            {
-                "key": c.key,
-                "label": c.label,
-                "clients": c.clients,
-                "sample": c.sample,
-                "concurrency": c.concurrency,
-                "samples": c.series.samples,
-            }
-            for c in contenders
-        ],
+        "contenders": [c.raw() for c in contenders],
         "profile": contenders[0].profile,
         "hot_paths": run_child("bulk:hot_paths", n=n),
     }
@@ -136,9 +99,8 @@ def run_scaling(em: EmulatorRef, size: dict[str, Any], done: dict[str, Any]) -> 
         if reused:
             rows.append({"clients": n, "samples": reused["samples"], "reused": True})
             continue
-        contender = bulk.run_contender(
-            em, "provider", "provider", "provider", clients=n, reps=size["reps"], concurrency=4
-        )
+        entry = bulk.Entry("provider", "provider", "provider", 4)
+        (contender,) = bulk.run_contenders(em, [entry], clients=n, reps=size["reps"])
         rows.append({"clients": n, "samples": contender.series.samples, "reused": False})
     return rows
 
@@ -209,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         section("scaling", lambda: run_scaling(em, size, results.get("import", {})))
         section("recurring", lambda: run_recurring(em, size, args.quick))
         section("dag", lambda: recurring.example_dag(em, size["big"], size["dag_batch_size"]))
-        section("poke", lambda: sensing.run_pokes(em, size["waiting"]))
+        section("poke", lambda: sensing.run_pokes(em, size["waiting"], every_variant=not args.quick))
         section("trigger", lambda: sensing.run_trigger(em, size["waiting"], debug_pass=not args.quick))
     results["meta"]["elapsed_s"] = time.perf_counter() - started
     results["meta"]["load_end"] = load_average()
