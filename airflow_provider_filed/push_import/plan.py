@@ -25,7 +25,7 @@ from airflow_provider_filed.client.inputs import validate_row
 from airflow_provider_filed.client.listing import JobWorksScope, Row, list_job_works
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
 from airflow_provider_filed.push_import import ledger
-from airflow_provider_filed.push_import.files import DEFAULT_ENCODING, iter_rows
+from airflow_provider_filed.push_import.files import DEFAULT_ENCODING, iter_rows, storage_path
 from airflow_provider_filed.push_import.staging import DEFAULT_FOLDER, StagedBatch, StagingArea, remove_staging
 from airflow_provider_filed.push_import.working_set import WorkingSet
 
@@ -185,20 +185,24 @@ def plan_import(
         area = StagingArea(staging or _beside(clients, storage_conn_id), dag_id, run_id, storage_conn_id)
         batches, new_clients, to_attach = _stage(working, area, job, batch_size)
         total_clients, total_documents = working.counts()
-        skipped = working.held_clients(in_job=job)
-        unattachable = [f"{client}/{document}" for client, document, _ in working.missing_documents(job, in_job=False)]
+        skipped, first_skipped = working.held_clients(in_job=job, limit=IDS_SHOWN)
+        unattachable, first_unattachable = 0, list[str]()
+        for client, document, _ in working.missing_documents(job, in_job=False):
+            unattachable += 1
+            if len(first_unattachable) < IDS_SHOWN:
+                first_unattachable.append(f"{client}/{document}")
         plan = ImportPlan(
             clients=total_clients,
             documents=total_documents,
             new_clients=new_clients,
-            skipped_existing=len(skipped),
-            skipped_external_ids=skipped[:IDS_SHOWN],
+            skipped_existing=skipped,
+            skipped_external_ids=first_skipped,
             connection_job_id=job,
-            in_open_job=total_clients - new_clients - len(skipped),
+            in_open_job=total_clients - new_clients - skipped,
             documents_to_attach=to_attach,
             documents_already_present=working.present_documents(),
-            unattachable=len(unattachable),
-            unattachable_external_ids=unattachable[:IDS_SHOWN],
+            unattachable=unattachable,
+            unattachable_external_ids=first_unattachable,
             expected_works=works_in_job + new_clients,
             batches=batches,
             staging=area.uri if batches else None,
@@ -208,8 +212,6 @@ def plan_import(
 
 
 def _beside(clients: str | Path | ObjectStoragePath, conn_id: str | None) -> str:
-    from airflow_provider_filed.push_import.files import storage_path
-
     return str(storage_path(clients, conn_id).parent / DEFAULT_FOLDER)
 
 

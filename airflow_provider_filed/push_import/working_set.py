@@ -102,15 +102,12 @@ class WorkingSet:
             "WHERE h.external_id IS NULL ORDER BY c.line"
         )
 
-    def held_clients(self, *, in_job: str | None, limit: int | None = None) -> list[str]:
-        """Clients of the export Filed already holds in another connection job than ``in_job``, in file order."""
-        sql = (
-            "SELECT c.external_id FROM client c JOIN held h USING (external_id) "
-            "WHERE h.connection_job_id IS NOT ? ORDER BY c.line"
-        )
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [row[0] for row in self._db.execute(sql, (in_job,))]
+    def held_clients(self, *, in_job: str | None, limit: int) -> tuple[int, list[str]]:
+        """How many clients of the export Filed holds in another connection job than ``in_job``, and the
+        first ``limit`` of them in file order."""
+        held = "FROM client c JOIN held h USING (external_id) WHERE h.connection_job_id IS NOT ?"
+        first = self._db.execute(f"SELECT c.external_id {held} ORDER BY c.line LIMIT ?", (in_job, limit))
+        return self.count(f"SELECT COUNT(*) {held}", in_job), [row[0] for row in first]
 
     def documents_of(self, clients: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Each client's documents, in file order."""
