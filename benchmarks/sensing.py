@@ -8,9 +8,10 @@
   "Triggerer's async thread was blocked" when a wake-up comes later than
   ``[triggerer] blocked_main_thread_warning_threshold``, 0.2 s), which also records the CPU the loop's thread
   and the whole process used during each interval: a late wake-up with little CPU of either was the machine
-  (another process on the core), not the trigger. The job is triggered just before, so the
-  trigger polls works in progress, then sees them finish. A second pass runs the loop in asyncio debug mode
-  (what the warning recommends: ``PYTHONASYNCIODEBUG=1``) and counts callbacks slower than 100 ms.
+  (another process on the core), not the trigger; and every garbage collection. Another process imports
+  and triggers the job just before (its works finish 12 s later), so the trigger polls works in progress,
+  then sees them finish. A second pass runs the loop in asyncio debug mode (what the warning recommends:
+  ``PYTHONASYNCIODEBUG=1``) and counts callbacks slower than 100 ms.
 """
 
 from __future__ import annotations
@@ -65,15 +66,16 @@ def trigger_job(em: EmulatorRef, job_id: str) -> None:
         client.trigger_connection_job(job_id)
 
 
-def finished_job(emulator: dict[str, Any], n: int) -> str:
-    """A triggered job of ``n`` works whose works and artifacts have all finished (the sensor's last poke)."""
+def triggered_job(emulator: dict[str, Any], n: int, processing_time_s: float, wait: bool) -> str:
+    """A triggered job of ``n`` works whose works finish ``processing_time_s`` after the trigger; with ``wait``,
+    once they all have (the sensor's last poke)."""
     em = EmulatorRef.of(emulator)
     controls = em.handle()
-    controls.configure(processing_time_s=0.5)
-    job_id = import_job(em, n, "poke")
+    controls.configure(processing_time_s=processing_time_s)
+    job_id = import_job(em, n, f"job-{time.time_ns()}")
     trigger_job(em, job_id)
     deadline = time.monotonic() + 120
-    while controls.stats()["jobs"].get(job_id) != "completed" and time.monotonic() < deadline:
+    while wait and controls.stats()["jobs"].get(job_id) != "completed" and time.monotonic() < deadline:
         time.sleep(0.5)
     controls.close()
     return job_id
@@ -115,7 +117,9 @@ def run_pokes(emulator: EmulatorRef, n: int, *, every_variant: bool = True) -> d
     controls = emulator.handle()
     controls.reset()
     controls.close()
-    job_id = run_child("sensing:finished_job", env=child_env(emulator), emulator=emulator, n=n)
+    job_id = run_child(
+        "sensing:triggered_job", env=child_env(emulator), emulator=emulator, n=n, processing_time_s=0.5, wait=True
+    )
     variants = {
         "include_artifacts, expected_works": (True, n),
         "no artifacts, expected_works": (False, n),
@@ -194,6 +198,27 @@ class LoopSampler:
         return [(k, v * self.INTERVAL_S) for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])[:n]]
 
 
+def _clock_garbage_collections() -> list[tuple[float, int, bool]]:
+    """Every garbage collection from now on: (seconds, generation, whether on the loop's thread). A collection
+    holds the GIL throughout: on the loop's thread it blocks the loop, on a worker it makes the loop wait."""
+    import threading
+
+    loop_thread = threading.get_ident()
+    started: list[float] = []
+    collections: list[tuple[float, int, bool]] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            collections.append(
+                (time.perf_counter() - started.pop(), info["generation"], threading.get_ident() == loop_thread)
+            )
+
+    gc.callbacks.append(callback)
+    return collections
+
+
 def _clock_worker_threads() -> dict[str, list[tuple[float, int]]]:
     """CPU of what the async client hands to worker threads (wrapped from outside, the provider unedited):
     parsing each response (``interpret_response``: ``json.loads`` of the body) and each step of the operation
@@ -228,8 +253,9 @@ def _clock_worker_threads() -> dict[str, list[tuple[float, int]]]:
     return clocked
 
 
-def trigger_wait(emulator: dict[str, Any], n: int, debug: bool, processing_time_s: float = 6.0) -> dict[str, Any]:
-    """Import ``n`` clients, trigger the job, and run ``JobWorksTrigger`` (2 s between polls) until its event."""
+def trigger_wait(emulator: dict[str, Any], job_id: str, n: int, debug: bool) -> dict[str, Any]:
+    """Run ``JobWorksTrigger`` (2 s between polls) on the triggered job until its event; only the trigger's
+    modules are loaded in this process, as in a triggerer."""
     from airflow.configuration import conf
 
     from airflow_provider_filed.triggers.job_works import JobWorksTrigger
@@ -237,9 +263,6 @@ def trigger_wait(emulator: dict[str, Any], n: int, debug: bool, processing_time_
     em = EmulatorRef.of(emulator)
     threshold = conf.getfloat("triggerer", "blocked_main_thread_warning_threshold", fallback=0.2)
     controls = em.handle()
-    controls.configure(processing_time_s=processing_time_s)
-    job_id = import_job(em, n, f"trigger-{int(debug)}")
-    trigger_job(em, job_id)
     trigger = JobWorksTrigger(
         filed_conn_id=CONN_ID,
         workspace_id=em.workspace_id,
@@ -282,6 +305,7 @@ def trigger_wait(emulator: dict[str, Any], n: int, debug: bool, processing_time_
 
     worker = _clock_worker_threads()
     modules = set(sys.modules)
+    collections = _clock_garbage_collections()
     sampler = LoopSampler()
     with measure(em, trace=False) as sample, sampler:
         loop = asyncio.new_event_loop()
@@ -310,6 +334,9 @@ def trigger_wait(emulator: dict[str, Any], n: int, debug: bool, processing_time_
         slowest_callback_s=max((seconds for seconds, _ in slow), default=0.0),
         slowest_callbacks=sorted(slow, reverse=True)[:3],
         loop_busy_s=sampler.busy_s,
+        gc_collections=len(collections),
+        gc_longest=max(collections, default=(0.0, 0, False)),
+        gc_over_100ms=[c for c in collections if c[0] > 0.1],
         worker_parses=len(worker["parse"]),
         worker_parse_max_s=max((c for c, _ in worker["parse"]), default=0.0),
         worker_parse_total_s=sum(c for c, _ in worker["parse"]),
@@ -330,8 +357,11 @@ def run_trigger(emulator: EmulatorRef, n: int, *, debug_pass: bool = True) -> di
     controls.reset()
     controls.close()
     passes = {}
+    env = child_env(emulator)
     for debug in (False, True) if debug_pass else (False,):
+        # Works finish 12 s after the trigger: the trigger's process starts in ~5 s, then polls them in progress.
+        job_id = run_child("sensing:triggered_job", env=env, emulator=emulator, n=n, processing_time_s=12, wait=False)
         passes["debug" if debug else "plain"] = run_child(
-            "sensing:trigger_wait", env=child_env(emulator), emulator=emulator, n=n, debug=debug
+            "sensing:trigger_wait", env=env, emulator=emulator, job_id=job_id, n=n, debug=debug
         )
     return {"works": n, "passes": passes}
