@@ -9,14 +9,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
-from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
+from airflow_provider_filed.client.models import (
+    HTTP_URL,
+    CreateJobWorkArtifactsInput,
+    CreateJobWorksInput,
+    normalise_text,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 _REASONS = {
     "missing": "is required",
     "string_too_short": "must not be empty",
-    "string_type": "must be a string",
     "extra_forbidden": "is not a known field",
     "dict_type": "must be an object",
     "model_type": "must be an object with the fields of the input",
@@ -26,6 +30,14 @@ _REASONS = {
 def _reason(error: Mapping[str, Any]) -> str:
     if error["type"] == "string_too_long":
         return f"is longer than {error.get('ctx', {}).get('max_length')} characters"
+    if error["type"] == "string_pattern_mismatch":
+        value = str(error.get("input", ""))
+        if error.get("ctx", {}).get("pattern") == HTTP_URL and not value.lower().startswith(("http://", "https://")):
+            return "must be an http(s) URL that Filed can download"
+        control = next((c for c in value if c < " " or "\x7f" <= c <= "\x9f"), "\x00")
+        return f"contains a control character (U+{ord(control):04X})"
+    if error["type"] == "string_type":
+        return f"must be a string, got {type(error.get('input')).__name__}"
     return _REASONS.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from functools import cached_property
 from typing import Any
@@ -68,8 +69,10 @@ class FiledHook(BaseHook):
         return self.client
 
     async def get_async_client(self) -> AsyncFiledClient:
-        """A new async client (the caller closes it) for one trigger run."""
-        return AsyncFiledClient((await self.asettings()).client, on_new_token=_mask)
+        """A new async client (the caller closes it) for one trigger run; built off the event loop (the
+        first one in a process loads the CA bundle)."""
+        config = (await self.asettings()).client
+        return await asyncio.to_thread(AsyncFiledClient, config, on_new_token=_mask)
 
     def close(self) -> None:
         if "client" in self.__dict__:

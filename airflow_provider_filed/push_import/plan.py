@@ -82,9 +82,13 @@ class _Problems:
             raise FiledInputError(self.kept, source=source, total=self.count)
 
 
+#: Columns a row may spell in snake_case too (``external_id`` for ``externalId``).
+_SNAKE = {"externalId": "external_id", "clientExternalId": "client_external_id"}
+
+
 def _field(row: Mapping[str, Any], name: str) -> Any:
-    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-    return row.get(name, row.get(snake))
+    value = row.get(name)
+    return row.get(_SNAKE[name]) if value is None and name in _SNAKE else value
 
 
 def read_clients(
@@ -226,7 +230,8 @@ def _read_held(
         in_job.update(row["id"] for row in rows if job is not None and row.get("connectionJobId") == job)
 
     selection = gql.JOB_WORK_ARTIFACT_IDS_SELECTION if with_artifacts else gql.JOB_WORK_EXTERNAL_ID_SELECTION
-    paging = dataclasses.replace(hook.settings.client.paging, max_concurrency=1)  # one response in memory
+    # One page per request, one request at a time: the whole connection is read, its memory stays one page.
+    paging = dataclasses.replace(hook.settings.client.paging, pages_per_request=1, max_concurrency=1)
     scope = JobWorksScope(workspace_id=workspace, connection_id=connection)
     hook.client.run(list_job_works(scope, paging, keep, selection=selection))
     return len(in_job)

@@ -62,7 +62,7 @@ class StagingArea:
                 handle.writelines(json.dumps(client, separators=(",", ":")) + "\n" for client in clients)
         if documents:
             with artifacts.open("w", encoding="utf-8") as handle:
-                json.dump(documents, handle, separators=(",", ":"))
+                handle.write(json.dumps(documents, separators=(",", ":")))  # the C encoder; json.dump is pure Python
         return StagedBatch(works=str(works) if clients else None, artifacts=str(artifacts) if documents else None)
 
 

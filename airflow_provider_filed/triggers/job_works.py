@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from enum import Enum
@@ -90,6 +91,9 @@ class JobWorksTrigger(BaseTrigger):
         hook = FiledHook(self.filed_conn_id)
         settings = await hook.asettings()
         statuses = settings.statuses.overridden(self.success_statuses, self.failure_statuses)
+        # One page per response, one response at a time: each parse and tally stays short, so the
+        # triggerer's loop (which shares the GIL and the garbage collector) is never held for long.
+        paging = dataclasses.replace(settings.client.paging, pages_per_request=1, max_concurrency=1)
         async with await hook.get_async_client() as client:
             while True:
                 summary = await client.run(
@@ -101,7 +105,7 @@ class JobWorksTrigger(BaseTrigger):
                         statuses=statuses,
                         include_artifacts=self.include_artifacts,
                         expected=self.expected_works,
-                        paging=settings.client.paging,
+                        paging=paging,
                     )
                 )
                 self.log.info("%s", summary.describe())
