@@ -84,6 +84,32 @@ def open_text(
         yield handle
 
 
+def _first_line(location: str | Path | ObjectStoragePath, conn_id: str | None, encoding: str, bad: Any) -> int:
+    """The file's first line for which ``bad(line)`` holds (the last line if none does)."""
+    number = 0
+    with open_text(location, conn_id, encoding) as handle:
+        for number, line in enumerate(handle, start=1):  # noqa: B007 - the line where it holds
+            if bad(line):
+                break
+    return number
+
+
+def _unreadable_csv(
+    location: str | Path | ObjectStoragePath, conn_id: str | None, encoding: str, error: csv.Error
+) -> FiledInputError:
+    """What ``csv`` refused, on the file's own line: the same message on every Python version."""
+    if "NUL" in str(error):  # Python 3.10's csv refuses NUL; later versions pass it on to validation
+        line = _first_line(location, conn_id, encoding, lambda text: "\x00" in text)
+        reason = "contains a control character (U+0000)"
+    elif "field larger than field limit" in str(error):
+        line = _first_line(location, conn_id, encoding, lambda text: len(text) > MAX_FIELD_BYTES)
+        reason = f"has a field longer than {MAX_FIELD_BYTES // 1024} KiB (no name, id or URL is that long)"
+    else:
+        line = _first_line(location, conn_id, encoding, lambda text: False)
+        reason = f"is not valid CSV ({error})"
+    return FiledInputError([InputProblem(line, None, reason, unit="line")], source=f"CSV {location}")
+
+
 def iter_csv(
     location: str | Path | ObjectStoragePath,
     *,
@@ -104,8 +130,9 @@ def iter_csv(
             if missing := [c for c in required if c not in header and _snake(c) not in header]:
                 raise FiledInputError(f"CSV header {header} lacks column(s) {missing}", source=str(location))
             problems: list[InputProblem] = []
+            ended = reader.line_num
             for cells in reader:
-                line = reader.line_num
+                line, ended = ended + 1, reader.line_num  # a quoted field may span lines: name the first
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) != len(header):
@@ -119,14 +146,7 @@ def iter_csv(
         except UnicodeDecodeError:
             raise _undecodable(location, conn_id, encoding) from None
         except csv.Error as exc:
-            reason = (
-                f"has a field longer than {MAX_FIELD_BYTES // 1024} KiB (no name, id or URL is that long)"
-                if "field larger than field limit" in str(exc)
-                else f"is not valid CSV ({exc})"
-            )
-            raise FiledInputError(
-                [InputProblem(reader.line_num + 1, None, reason, unit="line")], source=f"CSV {location}"
-            ) from None
+            raise _unreadable_csv(location, conn_id, encoding, exc) from None
     if problems:
         raise FiledInputError(problems, source=f"CSV {location}")
 
