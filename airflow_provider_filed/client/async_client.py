@@ -20,18 +20,17 @@ from airflow_provider_filed.client import transport
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
-from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op, Stepper, TokenCache
+from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op, Stepper
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class AsyncFiledClient:
+class AsyncFiledClient(transport.ClientCore):
     """Every operation in :mod:`operations` can be awaited through :meth:`run`."""
 
     def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
-        self.config = config
-        self._tokens = TokenCache(on_new_token)
+        super().__init__(config, on_new_token=on_new_token)
         self._login_lock: asyncio.Lock | None = None
         self._http = httpx.AsyncClient(**transport.http_options(config))
 
@@ -67,9 +66,7 @@ class AsyncFiledClient:
         return step.result  # type: ignore[return-value]
 
     async def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return await self._drive(
-            transport.authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post
-        )
+        return await self._drive(self._authorized(request), self._post)
 
     async def _post(self, request: GraphQLRequest) -> GraphQLResponse:
         if request.login_after is None:

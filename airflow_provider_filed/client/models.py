@@ -115,7 +115,18 @@ class Provider(FiledModel):
     category: str
 
 
-class ProviderConnection(FiledModel):
+class FiledObject(FiledModel):
+    """What Filed stores: an id, and when it was created and last changed (ISO-8601 strings).
+
+    A minimal selection may leave any of them out.
+    """
+
+    id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ProviderConnection(FiledObject):
     id: str
     workspace_id: str | None = None
     provider_key: str | None = None
@@ -124,8 +135,6 @@ class ProviderConnection(FiledModel):
     display_name: str | None = None
     settings: Any = None
     provider: Provider | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
 
 
 class Workspace(FiledModel):
@@ -144,17 +153,17 @@ class Me(FiledModel):
     workspaces: list[Workspace] = []
 
 
-class ConnectionJob(FiledModel):
+class ConnectionJob(FiledObject):
     id: str
     connection_id: str | None = None
     workspace_id: str | None = None
     name: str | None = None
     status: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
 
 
 class Work(FiledModel):
+    """A client's tax preparation (read through its job work; the docs' selection has no timestamps)."""
+
     id: str | None = None
     name: str | None = None
     external_id: str | None = None
@@ -162,8 +171,7 @@ class Work(FiledModel):
     tag: str | None = None
 
 
-class WorkArtifact(FiledModel):
-    id: str | None = None
+class WorkArtifact(FiledObject):
     external_id: str | None = None
     name: str | None = None
     type: str | None = None
@@ -171,27 +179,20 @@ class WorkArtifact(FiledModel):
     uploaded_url: str | None = None
     metadata: Any = None
     work_id: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
 
 
-class JobArtifact(FiledModel):
-    id: str | None = None
+class JobArtifact(FiledObject):
     job_work_id: str | None = None
     artifact_id: str | None = None
     connection_job_id: str | None = None
     workspace_id: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
     work_artifact: WorkArtifact | None = None
 
 
-class JobWork(FiledModel):
+class JobWork(FiledObject):
     id: str
     work_id: str | None = None
     connection_job_id: str | None = None
     workspace_id: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
     work: Work | None = None
     job_work_artifacts: list[JobArtifact] | None = None

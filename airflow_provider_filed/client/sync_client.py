@@ -17,18 +17,17 @@ from airflow_provider_filed.client import documents, models, operations, transpo
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.listing import JobWorksScope, all_job_works
 from airflow_provider_filed.client.retry import retry_budget, retry_kwargs
-from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op, TokenCache
+from airflow_provider_filed.client.transport import Fanout, GraphQLRequest, GraphQLResponse, Op
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class FiledClient:
+class FiledClient(transport.ClientCore):
     """Thread-safe blocking client: auth, retries and error mapping around every documented operation."""
 
     def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
-        self.config = config
-        self._tokens = TokenCache(on_new_token)
+        super().__init__(config, on_new_token=on_new_token)
         self._login_lock = threading.Lock()
         self._http = httpx.Client(**transport.http_options(config))
         self._pool: ThreadPoolExecutor | None = None
@@ -51,9 +50,7 @@ class FiledClient:
             return transport.drive(op, self._send, self._send_concurrently)
 
     def _send(self, request: GraphQLRequest) -> GraphQLResponse:
-        return transport.drive(
-            transport.authorized(request, self._tokens, self.config.api_key.get_secret_value()), self._post, _no_fanout
-        )
+        return transport.drive(self._authorized(request), self._post, _no_fanout)
 
     def _send_concurrently(self, requests: Fanout) -> tuple[GraphQLResponse, ...]:
         """Up to ``max_concurrency`` requests in flight; the first error is raised once all have ended."""

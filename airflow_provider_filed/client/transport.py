@@ -262,6 +262,17 @@ def authorized(request: GraphQLRequest, tokens: TokenCache, api_key: str) -> Op[
     raise AssertionError("unreachable")
 
 
+class ClientCore:
+    """What the sync and async clients share: the settings, and the access token of every caller."""
+
+    def __init__(self, config: FiledClientConfig, *, on_new_token: Callable[[str], None] | None = None):
+        self.config = config
+        self._tokens = TokenCache(on_new_token)
+
+    def _authorized(self, request: GraphQLRequest) -> Op[GraphQLResponse]:
+        return authorized(request, self._tokens, self.config.api_key.get_secret_value())
+
+
 class Stepper(Generic[T]):
     """Runs an operation one step at a time: what it asks next, fed with answers or errors, then its result.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,15 @@ def test_verdict(summary: JobWorksSummary, max_failed: float, verdict: str) -> N
     assert summary.verdict(max_failed) == verdict
 
 
+def progress(client: FiledClient, target: ConnectionJobTarget, **options: Any) -> JobWorksSummary:
+    """One poll of the target job's works."""
+    return client.run(
+        job_works_progress(
+            target.workspace_id, target.connection_id, connection_job_id=target.connection_job_id, **options
+        )
+    )
+
+
 def _import(client: FiledClient, emulator: EmulatorHandle, n: int, failing: set[int]) -> ConnectionJobTarget:
     target = new_job(client, emulator)
     works = [CreateJobWorksInput(name=f"Client {i}", external_id=f"client-{i:03d}") for i in range(n)]
@@ -74,14 +84,11 @@ def test_progress_after_a_trigger_names_the_failures(client: FiledClient, filed_
     target = _import(client, filed_emulator, 10, failing={2, 7})
     client.trigger_connection_job(target.connection_job_id)
 
-    summary = client.run(
-        job_works_progress(
-            target.workspace_id,
-            target.connection_id,
-            connection_job_id=target.connection_job_id,
-            include_artifacts=True,
-            paging=Paging(page_size=3, pages_per_request=2),
-        )
+    summary = progress(
+        client,
+        target,
+        include_artifacts=True,
+        paging=Paging(page_size=3, pages_per_request=2),
     )
 
     assert (summary.total, summary.succeeded, summary.failed, summary.in_progress) == (10, 8, 2, 0)
@@ -101,18 +108,13 @@ def test_progress_after_a_trigger_names_the_failures(client: FiledClient, filed_
 def test_progress_while_processing_is_waiting(client: FiledClient, filed_emulator: EmulatorHandle) -> None:
     filed_emulator.configure(processing_time_s=-1)  # never finishes
     target = _import(client, filed_emulator, 4, failing=set())
-    before = client.run(
-        job_works_progress(target.workspace_id, target.connection_id, connection_job_id=target.connection_job_id)
-    )
+    before = progress(client, target)
     assert before.works_by_status == {"pending": 4}
     client.trigger_connection_job(target.connection_job_id)
-    summary = client.run(
-        job_works_progress(
-            target.workspace_id,
-            target.connection_id,
-            connection_job_id=target.connection_job_id,
-            include_artifacts=True,
-        )
+    summary = progress(
+        client,
+        target,
+        include_artifacts=True,
     )
     assert (summary.total, summary.in_progress, summary.failed) == (4, 4, 0)
     assert summary.works_by_status == {"processing": 4}
@@ -126,11 +128,7 @@ def test_custom_status_sets_are_used(client: FiledClient, filed_emulator: Emulat
     client.trigger_connection_job(target.connection_job_id)
     # A partner who counts a failed work as done: nothing is a failure any more.
     statuses = StatusSets(success=["COMPLETED", "Failed"], failure=["error"])
-    summary = client.run(
-        job_works_progress(
-            target.workspace_id, target.connection_id, connection_job_id=target.connection_job_id, statuses=statuses
-        )
-    )
+    summary = progress(client, target, statuses=statuses)
     assert (summary.succeeded, summary.failed) == (3, 0)
 
 
@@ -143,14 +141,11 @@ def test_progress_pages_with_a_bounded_number_of_requests(
     client.trigger_connection_job(target.connection_job_id)
     before = requests_of(filed_emulator.stats(), "me")
 
-    summary = client.run(
-        job_works_progress(
-            target.workspace_id,
-            target.connection_id,
-            connection_job_id=target.connection_job_id,
-            expected=n,
-            paging=Paging(page_size=page_size, pages_per_request=8),
-        )
+    summary = progress(
+        client,
+        target,
+        expected=n,
+        paging=Paging(page_size=page_size, pages_per_request=8),
     )
 
     assert summary.total == n

@@ -11,8 +11,8 @@ their documents are reported as unattachable once that job no longer accepts the
 from __future__ import annotations
 
 from airflow_provider_filed.client.bulk.artifacts import ArtifactsImport, ArtifactsImportResult, OnUnattachable
-from airflow_provider_filed.client.bulk.batches import ProgressCallback, batched, run_batches
-from airflow_provider_filed.client.bulk.held import ConnectionJobTarget, HeldWork, read_held_works
+from airflow_provider_filed.client.bulk.batches import batched, run_batches
+from airflow_provider_filed.client.bulk.held import ConnectionJobTarget, HeldWork, ProgressCallback, read_held_works
 from airflow_provider_filed.client.bulk.job_works import (
     ExistingScope,
     JobWorksImport,

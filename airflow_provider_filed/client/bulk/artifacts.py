@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -11,8 +10,16 @@ import tenacity
 from pydantic import BaseModel, Field
 
 from airflow_provider_filed.client import operations
-from airflow_provider_filed.client.bulk.batches import ProgressCallback, batched, run_reported
-from airflow_provider_filed.client.bulk.held import IDS_SHOWN, ConnectionJobTarget, HeldWork, first_ids, read_held_works
+from airflow_provider_filed.client.bulk.batches import batched, run_reported
+from airflow_provider_filed.client.bulk.held import (
+    IDS_SHOWN,
+    BulkImport,
+    ConnectionJobTarget,
+    HeldWork,
+    ProgressCallback,
+    first_ids,
+    read_held_works,
+)
 from airflow_provider_filed.client.errors import (
     FiledConflictError,
     FiledError,
@@ -47,7 +54,7 @@ Group = tuple[str, str, list[CreateJobWorkArtifactsInput]]
 """One client's artifacts to attach: (client externalId, job work id, inputs)."""
 
 
-class ArtifactsImport:
+class ArtifactsImport(BulkImport):
     """Attaches files to the job works of a connection job, exactly once per artifact externalId."""
 
     def __init__(
@@ -58,11 +65,8 @@ class ArtifactsImport:
         on_progress: ProgressCallback | None = None,
         on_unattachable: OnUnattachable = "report",
     ):
-        self.client = client
-        self.target = target
-        self.on_progress = on_progress
+        super().__init__(client, target, on_progress=on_progress)
         self.on_unattachable = on_unattachable
-        self._lock = threading.Lock()
 
     def run(
         self,

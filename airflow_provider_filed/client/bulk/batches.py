@@ -11,8 +11,6 @@ from airflow_provider_filed.client.errors import FiledError, FiledPartialImportE
 T = TypeVar("T")
 R = TypeVar("R")
 
-ProgressCallback = Callable[[int, int], None]
-
 
 def batched(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from pydantic import BaseModel
@@ -12,6 +13,7 @@ from airflow_provider_filed.client.listing import JobWorksScope, Row, list_job_w
 from airflow_provider_filed.client.models import JobWorkFilters
 from airflow_provider_filed.client.sync_client import FiledClient
 
+ProgressCallback = Callable[[int, int], None]
 #: How many ids a message or a result names (the rest are counted).
 IDS_SHOWN = 20
 
@@ -82,3 +84,13 @@ def read_held_works(
 def first_ids(ids: Sequence[str]) -> str:
     more = f" (and {len(ids) - IDS_SHOWN:,} more)" if len(ids) > IDS_SHOWN else ""
     return ", ".join(ids[:IDS_SHOWN]) + more
+
+
+class BulkImport:
+    """What both bulk imports share: the client, the target job, progress reporting, a lock for results."""
+
+    def __init__(self, client: FiledClient, target: ConnectionJobTarget, *, on_progress: ProgressCallback | None):
+        self.client = client
+        self.target = target
+        self.on_progress = on_progress
+        self._lock = threading.Lock()

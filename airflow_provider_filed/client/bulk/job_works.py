@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from typing import Literal
 
@@ -11,8 +10,16 @@ import tenacity
 from pydantic import BaseModel, Field
 
 from airflow_provider_filed.client import operations
-from airflow_provider_filed.client.bulk.batches import ProgressCallback, batched, run_reported
-from airflow_provider_filed.client.bulk.held import IDS_SHOWN, ConnectionJobTarget, HeldWork, first_ids, read_held_works
+from airflow_provider_filed.client.bulk.batches import batched, run_reported
+from airflow_provider_filed.client.bulk.held import (
+    IDS_SHOWN,
+    BulkImport,
+    ConnectionJobTarget,
+    HeldWork,
+    ProgressCallback,
+    first_ids,
+    read_held_works,
+)
 from airflow_provider_filed.client.errors import FiledConflictError, FiledInputError
 from airflow_provider_filed.client.inputs import duplicate_external_ids
 from airflow_provider_filed.client.models import CreateJobWorksInput
@@ -39,7 +46,7 @@ class JobWorksImportResult(BaseModel):
     job_work_ids: dict[str, str] = Field(description="client externalId -> job work id, for clients in this job")
 
 
-class JobWorksImport:
+class JobWorksImport(BulkImport):
     """Creates one list of clients as job works in a connection job, exactly once per externalId."""
 
     def __init__(
@@ -50,11 +57,8 @@ class JobWorksImport:
         on_progress: ProgressCallback | None = None,
         on_existing: OnExisting = "skip",
     ):
-        self.client = client
-        self.target = target
-        self.on_progress = on_progress
+        super().__init__(client, target, on_progress=on_progress)
         self.on_existing = on_existing
-        self._lock = threading.Lock()
         self._ids: dict[str, str] = {}
         self._skipped: list[str] = []
         self._found_in_job = 0
