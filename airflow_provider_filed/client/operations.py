@@ -95,8 +95,13 @@ def collect_provider_connection(
 
 
 def create_connection_job(connection_id: str, job_name: str) -> Op[models.ConnectionJob]:
+    """Open a connection job, retried like a read: a lost answer can only leave an empty job behind.
+
+    Filed lists no connection jobs, so such a job cannot be found again; it holds no works and is never
+    triggered. Each retry is logged, naming the error, so the stray job is not a silent one.
+    """
     variables = {"connectionId": connection_id, "jobName": job_name}
-    response = yield _call(documents.CREATE_CONNECTION_JOB, variables, "createConnectionJob", idempotent=False)
+    response = yield _call(documents.CREATE_CONNECTION_JOB, variables, "createConnectionJob", idempotent=True)
     return models.ConnectionJob.model_validate(response.require("createConnectionJob"))
 
 

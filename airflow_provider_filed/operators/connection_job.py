@@ -8,6 +8,7 @@ from typing import Any
 from airflow.sdk import Context
 
 from airflow_provider_filed.client.documents import ALREADY_TRIGGERED, TRIGGER_CONNECTION_JOB
+from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,
@@ -47,7 +48,18 @@ class CreateConnectionJobOperator(FiledBaseOperator):
                 )
                 ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=open_job.connection_job_id)
                 return open_job.connection_job_id
-            job = self.hook.client.create_connection_job(connection_id, self.job_name)
+            try:
+                job = self.hook.client.create_connection_job(connection_id, self.job_name)
+            except FiledError as exc:
+                if exc.maybe_applied:
+                    self.log.warning(
+                        "Filed may have opened connection job %r on provider connection %s though its answer was"
+                        " lost; Filed lists no connection jobs, so a retry opens another. Such a job holds no"
+                        " works and is never triggered.",
+                        self.job_name,
+                        connection_id,
+                    )
+                raise
         ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=job.id)
         if self.reuse_open_job:
             ledger.remember(

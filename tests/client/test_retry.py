@@ -20,6 +20,7 @@ from airflow_provider_filed.client import (
     operations,
 )
 from airflow_provider_filed.client.errors import FiledNotFoundError, FiledValidationError
+from airflow_provider_filed.client.models import CreateJobWorksInput
 from airflow_provider_filed.client.retry import RetryBudget, is_retryable, retry_kwargs
 from airflow_provider_filed.emulator.testing import EmulatorHandle
 from tests.client.helpers import make_config, new_job, requests_of
@@ -90,10 +91,33 @@ def test_attempts_are_bounded(filed_emulator: EmulatorHandle) -> None:
 
 
 def test_a_write_that_may_have_landed_is_not_resent_blind(filed_emulator: EmulatorHandle) -> None:
-    filed_emulator.configure(error_rate=1.0, fault_operations=["createConnectionJob"])
-    with FiledClient(make_config(filed_emulator)) as client, pytest.raises(FiledServerError):
+    with FiledClient(make_config(filed_emulator)) as client:
+        job = new_job(client, filed_emulator)
+        filed_emulator.configure(error_rate=1.0, fault_operations=["createJobWorks"])
+        with pytest.raises(FiledServerError):
+            client.run(
+                operations.create_job_works(job.connection_job_id, [CreateJobWorksInput(name="A", externalId="a")])
+            )
+    assert requests_of(filed_emulator.stats(), "createJobWorks") == 1
+
+
+def test_a_lost_connection_job_answer_is_retried_and_logged(
+    filed_emulator: EmulatorHandle, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Filed lists no connection jobs: the job a lost answer opened stays empty; the retry says it happened.
+    caplog.set_level(logging.WARNING, logger=RETRY_LOGGER)
+    filed_emulator.configure(commit_then_fail_rate=1.0, fault_operations=["createConnectionJob"], seed=3)
+    with (
+        FiledClient(
+            make_config(filed_emulator, retry=RetrySettings(max_attempts=2, initial_wait=0, max_wait=0))
+        ) as client,
+        pytest.raises(FiledServerError),
+    ):
         client.create_connection_job(filed_emulator.connection_id, "job")
-    assert requests_of(filed_emulator.stats(), "createConnectionJob") == 1
+    stats = filed_emulator.stats()
+    assert requests_of(stats, "createConnectionJob") == len(stats["jobs"]) == 2
+    assert set(stats["works_per_job"].values()) == {0}
+    assert ["createConnectionJob" in message for message in retries_logged(caplog)] == [True]
 
 
 def test_a_rate_limited_write_is_retried(filed_emulator: EmulatorHandle) -> None:

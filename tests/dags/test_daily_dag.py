@@ -106,13 +106,19 @@ def test_three_mornings_import_each_client_and_document_exactly_once(
 
     stats = emulator.stats()
     assert stats["requests"].get("createConnectionJob") == stats_before_day3["requests"].get("createConnectionJob")
-    assert len(stats["jobs"]) == 2
+    # A createConnectionJob whose answer was lost may leave an empty job behind (Filed lists no jobs):
+    # it must hold nothing and stay pending; the works live in exactly one job per importing morning.
+    importing = {job for job, works in stats["works_per_job"].items() if works}
+    assert len(importing) == 2
+    lost_answers = len(stats["jobs"]) - 2
+    assert lost_answers == 0 or faults
+    assert all(stats["jobs"][job] == "pending" for job in set(stats["jobs"]) - importing)
     assert sum(stats["works_per_job"].values()) == 1_200
     assert sum(stats["artifacts_per_job"].values()) == 2_400
     assert stats["duplicate_work_external_ids"] == []
     assert stats["duplicate_work_external_ids_by_job"] == {}
     assert stats["duplicate_artifact_external_ids"] == {}
-    assert set(stats["jobs"].values()) == {"completed"}
+    assert {stats["jobs"][job] for job in importing} == {"completed"}
     assert variables() == []  # no remembered job, no sensor deadline: nothing piles up over a season
     if faults:
         assert sum(stats["faults_injected"].values()) > 0

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
+import pytest
 from airflow.sdk import DAG
 
 from airflow_provider_filed.operators.connection_job import CreateConnectionJobOperator, TriggerConnectionJobOperator
@@ -104,3 +105,22 @@ def test_a_job_left_while_triggering_is_triggered_again_then_replaced(
     assert airflow_helpers.xcom_value(second, "connection_job") != job
     assert filed_connection.stats()["jobs"][job] == "completed"  # made sure it was triggered
     assert remembered() == []
+
+
+def test_a_lost_answer_to_create_is_reported_and_the_retry_opens_one_job(
+    run_dag, filed_connection_with, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Filed lists no connection jobs: a job opened by a request whose answer was lost cannot be found
+    # again. It holds no works; the task must say it may exist, and the retry must open exactly one more.
+    emulator = filed_connection_with(max_attempts=1)
+    emulator.configure(commit_then_fail_rate=1.0, fault_operations=["createConnectionJob"])
+    failed = run_dag(import_dag("filed_job_lost_answer", trigger=False))
+    assert failed.state == "failed"
+    assert "may have opened connection job 'batch " in capfd.readouterr().out
+    assert remembered() == []  # nothing to reuse: its id never arrived
+
+    emulator.configure(commit_then_fail_rate=0)
+    assert run_dag(import_dag("filed_job_lost_answer", trigger=False)).state == "success"
+    stats = emulator.stats()
+    assert sum(stats["requests"]["createConnectionJob"].values()) == len(stats["jobs"]) == 2
+    assert set(stats["jobs"].values()) == {"pending"}
