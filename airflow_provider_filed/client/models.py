@@ -126,22 +126,37 @@ class FiledObject(FiledModel):
     updated_at: str | None = None
 
 
-class ProviderConnection(FiledObject):
-    id: str
-    workspace_id: str | None = None
-    provider_key: str | None = None
+class WithStatus(FiledModel):
+    """An object with a lifecycle; its status strings are compared through ``statuses.StatusSets``."""
+
     status: str | None = None
+
+
+class InWorkspace(FiledObject):
+    """An object owned by one workspace (a tax firm)."""
+
+    workspace_id: str | None = None
+
+
+class InConnectionJob(InWorkspace):
+    """A link made by one connection job (an import batch)."""
+
+    connection_job_id: str | None = None
+
+
+class ProviderConnection(InWorkspace, WithStatus):
+    id: str
+    provider_key: str | None = None
     action: str | None = None
     display_name: str | None = None
     settings: Any = None
     provider: Provider | None = None
 
 
-class Workspace(FiledModel):
+class Workspace(WithStatus):
     id: str
     slug: str | None = None
     display_name: str | None = None
-    status: str | None = None
     workspace_type: str | None = None
     connections: list[ProviderConnection] | None = None
 
@@ -153,46 +168,43 @@ class Me(FiledModel):
     workspaces: list[Workspace] = []
 
 
-class ConnectionJob(FiledObject):
+class ConnectionJob(InWorkspace, WithStatus):
     id: str
     connection_id: str | None = None
-    workspace_id: str | None = None
     name: str | None = None
-    status: str | None = None
 
 
-class Work(FiledModel):
+class Imported(FiledModel):
+    """What the partner sent for a client or a document: its name, and the partner's own id."""
+
+    name: str | None = None
+    external_id: str | None = None
+
+
+class Work(Imported, WithStatus):
     """A client's tax preparation (read through its job work; the docs' selection has no timestamps)."""
 
     id: str | None = None
-    name: str | None = None
-    external_id: str | None = None
-    status: str | None = None
     tag: str | None = None
 
 
-class WorkArtifact(FiledObject):
-    external_id: str | None = None
-    name: str | None = None
+class WorkArtifact(FiledObject, Imported, WithStatus):
+    """A client's document; ``metadata`` holds Filed's error details when its download failed."""
+
     type: str | None = None
-    status: str | None = None
     uploaded_url: str | None = None
     metadata: Any = None
     work_id: str | None = None
 
 
-class JobArtifact(FiledObject):
+class JobArtifact(InConnectionJob):
     job_work_id: str | None = None
     artifact_id: str | None = None
-    connection_job_id: str | None = None
-    workspace_id: str | None = None
     work_artifact: WorkArtifact | None = None
 
 
-class JobWork(FiledObject):
+class JobWork(InConnectionJob):
     id: str
     work_id: str | None = None
-    connection_job_id: str | None = None
-    workspace_id: str | None = None
     work: Work | None = None
     job_work_artifacts: list[JobArtifact] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import tenacity
@@ -11,15 +12,7 @@ from pydantic import BaseModel, Field
 
 from airflow_provider_filed.client import operations
 from airflow_provider_filed.client.bulk.batches import batched, run_reported
-from airflow_provider_filed.client.bulk.held import (
-    IDS_SHOWN,
-    BulkImport,
-    ConnectionJobTarget,
-    HeldWork,
-    ProgressCallback,
-    first_ids,
-    read_held_works,
-)
+from airflow_provider_filed.client.bulk.held import IDS_SHOWN, BulkImport, HeldWork, first_ids, read_held_works
 from airflow_provider_filed.client.errors import (
     FiledConflictError,
     FiledError,
@@ -29,7 +22,6 @@ from airflow_provider_filed.client.errors import (
 )
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput
 from airflow_provider_filed.client.retry import reconcile_retry_kwargs, retry_budget
-from airflow_provider_filed.client.sync_client import FiledClient
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +46,11 @@ Group = tuple[str, str, list[CreateJobWorkArtifactsInput]]
 """One client's artifacts to attach: (client externalId, job work id, inputs)."""
 
 
+@dataclass
 class ArtifactsImport(BulkImport):
     """Attaches files to the job works of a connection job, exactly once per artifact externalId."""
 
-    def __init__(
-        self,
-        client: FiledClient,
-        target: ConnectionJobTarget,
-        *,
-        on_progress: ProgressCallback | None = None,
-        on_unattachable: OnUnattachable = "report",
-    ):
-        super().__init__(client, target, on_progress=on_progress)
-        self.on_unattachable = on_unattachable
+    on_unattachable: OnUnattachable = field(default="report", kw_only=True)
 
     def run(
         self,
@@ -133,8 +117,7 @@ class ArtifactsImport(BulkImport):
             with self._lock:
                 done[0] += outcome[0]
                 errors.update(outcome[1])
-            if self.on_progress:
-                self.on_progress(done[0], total - len(unattachable))
+            self.report_progress(done[0], total - len(unattachable))
 
         run_reported(
             self._attach_requests,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pydantic import BaseModel
@@ -86,11 +87,15 @@ def first_ids(ids: Sequence[str]) -> str:
     return ", ".join(ids[:IDS_SHOWN]) + more
 
 
+@dataclass
 class BulkImport:
     """What both bulk imports share: the client, the target job, progress reporting, a lock for results."""
 
-    def __init__(self, client: FiledClient, target: ConnectionJobTarget, *, on_progress: ProgressCallback | None):
-        self.client = client
-        self.target = target
-        self.on_progress = on_progress
-        self._lock = threading.Lock()
+    client: FiledClient
+    target: ConnectionJobTarget
+    on_progress: ProgressCallback | None = field(default=None, kw_only=True)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def report_progress(self, done: int, total: int) -> None:
+        if self.on_progress:
+            self.on_progress(done, total)

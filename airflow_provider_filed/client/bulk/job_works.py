@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import tenacity
@@ -11,20 +12,11 @@ from pydantic import BaseModel, Field
 
 from airflow_provider_filed.client import operations
 from airflow_provider_filed.client.bulk.batches import batched, run_reported
-from airflow_provider_filed.client.bulk.held import (
-    IDS_SHOWN,
-    BulkImport,
-    ConnectionJobTarget,
-    HeldWork,
-    ProgressCallback,
-    first_ids,
-    read_held_works,
-)
+from airflow_provider_filed.client.bulk.held import IDS_SHOWN, BulkImport, HeldWork, first_ids, read_held_works
 from airflow_provider_filed.client.errors import FiledConflictError, FiledInputError
 from airflow_provider_filed.client.inputs import duplicate_external_ids
 from airflow_provider_filed.client.models import CreateJobWorksInput
 from airflow_provider_filed.client.retry import reconcile_retry_kwargs, retry_budget
-from airflow_provider_filed.client.sync_client import FiledClient
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +38,14 @@ class JobWorksImportResult(BaseModel):
     job_work_ids: dict[str, str] = Field(description="client externalId -> job work id, for clients in this job")
 
 
+@dataclass
 class JobWorksImport(BulkImport):
     """Creates one list of clients as job works in a connection job, exactly once per externalId."""
 
-    def __init__(
-        self,
-        client: FiledClient,
-        target: ConnectionJobTarget,
-        *,
-        on_progress: ProgressCallback | None = None,
-        on_existing: OnExisting = "skip",
-    ):
-        super().__init__(client, target, on_progress=on_progress)
-        self.on_existing = on_existing
-        self._ids: dict[str, str] = {}
-        self._skipped: list[str] = []
-        self._found_in_job = 0
+    on_existing: OnExisting = field(default="skip", kw_only=True)
+    _ids: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _skipped: list[str] = field(default_factory=list, init=False, repr=False)
+    _found_in_job: int = field(default=0, init=False, repr=False)
 
     def held(self, scope: ExistingScope) -> dict[str, HeldWork]:
         if scope == "none":
@@ -112,8 +96,7 @@ class JobWorksImport(BulkImport):
                 self._ids.update(outcome[0])
                 self._skipped.extend(outcome[1])
                 done = len(self._ids) + len(self._skipped)
-            if self.on_progress:
-                self.on_progress(done, len(inputs))
+            self.report_progress(done, len(inputs))
 
         run_reported(
             self._create_batch,
