@@ -2,7 +2,7 @@
 
 * :func:`emulator_process` starts the stock ``filed-emulator`` CLI (``python -m airflow_provider_filed.emulator.cli``)
   and yields an :class:`EmulatorRef`: its seeded ids, its pid (its CPU is read from ``/proc``) and its
-  ``/_emulator/*`` :class:`Controls`.
+  ``/_emulator/*`` :class:`EmulatorControls`.
 * :func:`run_child` runs ``benchmarks.<module>:<function>(**kwargs)`` in a fresh Python process and returns its
   JSON result, so that every peak RSS is one process's own and no measurement pays another's imports.
 * :func:`measure` wraps one measured block in such a child: wall (``perf_counter``), CPU of this process
@@ -27,7 +27,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_filed.emulator.controls import EmulatorControls
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / ".out"
@@ -56,9 +59,11 @@ class EmulatorRef:
     def of(cls, value: EmulatorRef | dict[str, Any]) -> EmulatorRef:
         return value if isinstance(value, EmulatorRef) else cls(**value)
 
-    def handle(self) -> Controls:
+    def handle(self) -> EmulatorControls:
         """The ``/_emulator/*`` controls (stats, configure, reset) of this emulator."""
-        return Controls(self.base_url)
+        from airflow_provider_filed.emulator.controls import EmulatorControls
+
+        return EmulatorControls(self.base_url, timeout_s=120)
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the emulator process so far (``/proc/<pid>/stat``, 10 ms resolution)."""
@@ -81,38 +86,6 @@ class EmulatorRef:
                 },
             }
         )
-
-
-class Controls:
-    """``GET /_emulator/stats``, ``POST /_emulator/config`` and ``/_emulator/reset`` over plain httpx.
-
-    Not ``EmulatorHandle``: importing it loads the emulator (Starlette, graphql-core) into the measured
-    process, and its peak RSS would no longer be the client's.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        import httpx
-
-        self.base_url = base_url
-        self.http = httpx.Client(timeout=120, trust_env=False)
-
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self.http.request(method, f"{self.base_url}/_emulator/{path}", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "stats")
-        return result
-
-    def configure(self, **fields: Any) -> None:
-        self._call("POST", "config", fields)
-
-    def reset(self) -> None:
-        self._call("POST", "reset")
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @contextmanager
