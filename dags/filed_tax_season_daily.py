@@ -15,7 +15,7 @@ import pendulum
 from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from airflow_provider_filed.push_import.tasks import push_import_params, push_import_tasks
+from airflow_provider_filed.push_import.tasks import push_import_default_args, push_import_params, push_import_tasks
 
 DAG_ID = "filed_tax_season_daily"
 #: 06:00 every day from January to April, the firm's time: tax season. Adjust to your season.
@@ -50,13 +50,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["filed", "tax-season", "example"],
-    default_args={
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=10),
-        "execution_timeout": timedelta(minutes=30),
-    },
+    default_args=push_import_default_args(),
     params=push_import_params(
         clients_path=Param(
             None, type=["null", "string"], description="Clients export for this run; empty: Variable filed_clients_uri."

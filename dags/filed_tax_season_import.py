@@ -13,7 +13,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import DAG, Param
 
-from airflow_provider_filed.push_import.tasks import push_import_params, push_import_tasks
+from airflow_provider_filed.push_import.tasks import push_import_default_args, push_import_params, push_import_tasks
 
 DAG_ID = "filed_tax_season_import"
 DAG_DIR = Path(__file__).resolve().parent
@@ -62,13 +62,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["filed", "tax-season", "example"],
-    default_args={
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(minutes=30),
-    },
+    default_args=push_import_default_args(retry_delay=timedelta(seconds=30), max_retry_delay=timedelta(minutes=5)),
     user_defined_macros={"in_dag_folder": in_dag_folder},
     params=push_import_params(
         clients_path=Param(

@@ -44,6 +44,19 @@ def _anything_to_import(plan: dict[str, Any]) -> bool:
     return not plan["nothing_to_import"]
 
 
+def push_import_default_args(
+    retry_delay: timedelta = timedelta(minutes=1), max_retry_delay: timedelta = timedelta(minutes=10)
+) -> dict[str, Any]:
+    """An import DAG's ``default_args``: every task of the recipe reads before it writes, so each is retried."""
+    return {
+        "retries": 2,
+        "retry_delay": retry_delay,
+        "retry_exponential_backoff": True,
+        "max_retry_delay": max_retry_delay,
+        "execution_timeout": timedelta(minutes=30),
+    }
+
+
 def push_import_params(*, clients_path: Param, documents_path: Param, batch_size: int = 1_000) -> dict[str, Param]:
     """An import DAG's params: where the exports are (each DAG says), and the ones every import shares."""
     return {

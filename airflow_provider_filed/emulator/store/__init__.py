@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from airflow_provider_filed.emulator.errors import bad_input
@@ -35,15 +35,9 @@ class SeedInfo:
     connection_id: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "partner_id": self.partner_id,
-            "api_key": self.api_keys[0],
-            "api_keys": list(self.api_keys),
-            "user_id": self.user_id,
-            "workspace_id": self.workspace_id,
-            "workspace_slug": self.workspace_slug,
-            "connection_id": self.connection_id,
-        }
+        """JSON-safe, with the first API key also as ``api_key``."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**values, "api_key": self.api_keys[0], "api_keys": list(self.api_keys)}
 
 
 @dataclass(frozen=True, slots=True)
