@@ -11,7 +11,8 @@ In the child (:func:`parse_cost`), nothing but the standard library is loaded be
    earlier benchmarks did; steps 2 + 3 are the file's whole cost over ``airflow.sdk``, shown beside it;
 4. ``DagBag`` of the example file (untimed), which checks it parses without import errors.
 
-Wall and CPU time are both recorded: on a shared 2-core machine CPU time is the steadier of the two.
+Bytecode is cached, as for an installed provider and a DAG processor's later parses: one untimed child
+writes it first (without it, compiling the sources is most of the figure). Wall and CPU time are both recorded: on a shared 2-core machine CPU time is the steadier of the two.
 One more child runs with ``-X importtime`` to name the heaviest modules step 3 adds.
 """
 
@@ -125,11 +126,13 @@ def run_parse(repeats: int, *, importtime: bool) -> dict[str, Any]:
     from benchmarks.harness import OUT, child_env, run_child
 
     env = child_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     trivial = OUT / "bench_trivial_dag.py"
     trivial.write_text(TRIVIAL_DAG)
     result: dict[str, Any] = {}
     for name in DAG_FILES:
         dag_file = str(REPO / "dags" / name)
+        run_child("parse:parse_cost", env=env, dag_file=dag_file, trivial_dag=str(trivial))  # writes the bytecode
         samples = [
             run_child("parse:parse_cost", env=env, dag_file=dag_file, trivial_dag=str(trivial)) for _ in range(repeats)
         ]

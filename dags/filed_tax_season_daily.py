@@ -12,8 +12,7 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Param
-from airflow.timetables.trigger import CronTriggerTimetable
+from airflow.sdk import DAG, CronTriggerTimetable, Param
 
 from airflow_provider_filed.push_import.tasks import push_import_default_args, push_import_params, push_import_tasks
 
