@@ -745,10 +745,10 @@ def findings(results: dict[str, Any]) -> list[str]:
             + _top_own(results["import"].get("profile"))
             + "."
             + (
-                " That is `client/models.py` `FiledInput._normalise`, the validator of every text field of every "
-                "input: it walks each string character by character in Python (`unicodedata.category` per "
-                "character, looking for control characters), so a document, with its long `url`, costs several "
-                "times a client; one regular expression would do the same check in C."
+                " That is `client/models.py` `FiledInput._normalise`, the one Python step of each input (strip and "
+                "NFC of every text field, one call per value); the checks themselves (types, lengths, control "
+                "characters, URLs) run in pydantic's core. Validating a client list as one list (one core call) "
+                "and stripping in the core would cut the Python steps further."
                 if _in_profile(results["import"].get("profile"), "client/models.py")
                 else ""
             )
@@ -783,8 +783,7 @@ def findings(results: dict[str, Any]) -> list[str]:
             + _top_own(season.get("plan_profile"))
             + "."
             + (
-                " `push_import/plan.py` `_field` recomputes the snake_case spelling of each column name for every "
-                "cell (a generator over the name's characters)."
+                " `push_import/plan.py` `_field` looks up each cell by its camelCase or snake_case column name."
                 if _in_profile(season.get("plan_profile"), "(_field)", top=15)
                 else ""
             )
@@ -801,13 +800,11 @@ def findings(results: dict[str, Any]) -> list[str]:
             label, variant = next(iter(variants.items()))
             base = recurring["baseline"]["peak_rss_mb"]
             items.append(
-                f"**A re-run's peak RSS comes from the size of each read, not the export.** Re-planning "
+                f"**A re-run's peak RSS stays flat: the plan reads one page per request.** Re-planning "
                 f"{season['clients']:,} clients peaks at {fmt_mb(rerun['peak_rss_mb'])} ({fmt_mb(rerun['peak_rss_mb'] - base)} "
-                f"over the bare process) reading the connection's works with their artifacts 8 pages (8,000 works) "
-                f"per response; with {label} it peaks at {fmt_mb(variant['peak_rss_mb'])} in "
-                f"{variant['requests']} requests instead of {rerun['requests']} ({fmt_s(variant['wall_s'])} vs "
-                f"{fmt_s(rerun['wall_s'])}). `push_import/plan.py` `_read_held` already reads one request at a time "
-                "(`max_concurrency=1`); a lower `pages_per_request` there would bound it."
+                f"over the bare process) in {rerun['requests']} requests ({fmt_s(rerun['wall_s'])}); with {label} "
+                f"on the connection, which the plan does not use for this read, {fmt_mb(variant['peak_rss_mb'])} in "
+                f"{variant['requests']} requests ({fmt_s(variant['wall_s'])})."
             )
         first = season["first"]
         logins = sum(p["by_field"].get("loginViaPersonalApiToken", 0) for p in first["phases"].values())
@@ -850,12 +847,10 @@ def findings(results: dict[str, Any]) -> list[str]:
             f"response with one `json.loads` (the largest {fmt_bytes(plain.get('worker_parse_max_bytes', 0))}, up to "
             f"{fmt_s(plain.get('worker_parse_max_s', 0.0))} per call, collections included) and tallies the rows "
             f"(`Stepper.answer`, up to {fmt_s(plain.get('worker_step_max_s', 0.0))} a step): `asyncio.to_thread` frees "
-            "the loop only from work that releases the GIL. Each poll request reads 8 pages (8,000 works with their "
-            "artifacts) and keeps them alive until tallied, so they survive into the old generation and trigger "
-            "full collections over the triggerer's whole heap, Airflow included. Fewer rows alive at once — one "
-            "page a request for the trigger (about "
-            f"{fmt_bytes(plain.get('worker_parse_max_bytes', 0) / 8)} a response), or counting statuses while "
-            "decoding instead of building every row — would shorten both. "
+            "the loop only from work that releases the GIL. The trigger already reads one page per request; the "
+            "long stalls are full collections over the triggerer's whole heap, Airflow included, run by whichever "
+            "thread allocates at that moment. Counting statuses while decoding, instead of building every row, "
+            "would allocate less and make them rarer. "
             + f"On the loop itself the trigger ran {fmt_s(plain['loop_busy_s'])} in all (sampled; the most in "
             + "; ".join(f"`{where}` {fmt_s(seconds)}" for where, seconds in plain["loop_busy_by_function"][:2])
             + f"), including the first poll's one-time costs: {plain.get('modules_imported_during_wait', 0)} modules "
