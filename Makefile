@@ -4,7 +4,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PORT ?= 8080
 
-.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean celery-demo constraints test-compat test-ui
+.PHONY: help env test lint typecheck pytest compose-check demo airflow bench bench-quick clean celery-demo chaos constraints test-compat test-ui
 
 help:
 	@echo "make test         lint, type-check and run the test suite"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench        benchmarks at tax-season scale, ~10 min (writes benchmarks/RESULTS.md)"
 	@echo "make bench-quick  a smoke run: 1,000 clients, one repetition, no DAG run (benchmarks/.out/)"
 	@echo "make celery-demo  5,000 clients on CeleryExecutor, Postgres, Redis and two workers"
+	@echo "make chaos        the celery-demo stack under faults: kills a worker and the triggerer, freezes Filed"
 	@echo "make test-compat  the suite on Airflow 3.2.0 + Python 3.10, and on Python 3.13"
 
 env:
@@ -61,6 +62,10 @@ bench-quick: env
 # CeleryExecutor, Postgres and Redis on this machine (scripts/celery_stack/); state in .airflow/celery/.
 celery-demo: env
 	$(UV) run --frozen python scripts/celery_demo.py
+
+# The same stack while a worker and the triggerer are killed and Filed fails and freezes; state in .airflow/chaos/.
+chaos: env
+	$(UV) run --frozen python scripts/chaos.py
 
 # constraints/constraints.txt from uv.lock (make test checks they agree).
 constraints: env

@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
-from celery_stack.processes import ignore_termination, raise_on_termination
-from celery_stack.stack import DEFAULT_ROOT, CeleryStack, RunOutcome, StackOptions, say
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from tests.dags.exports import write_exports  # noqa: E402  (the export format the DAG tests use)
+from celery_stack.scenario import import_files, run_scenario
+from celery_stack.stack import CeleryStack, RunOutcome, StackOptions
 
 DAG_ID = "filed_tax_season_import"
 MAPPED_GROUP = "import_batch."
@@ -99,12 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout-s", type=float, default=1800, help="give up on the run after this long")
     args = parser.parse_args(argv)
 
-    raise_on_termination()
-    begun = time.monotonic()
-    data = DEFAULT_ROOT / "data"
-    clients_path, documents_path = write_exports(data, args.clients, docs_per_client=args.docs_per_client)
-    documents = args.clients * args.docs_per_client
-    say(f"wrote {args.clients:,} clients and {documents:,} documents to {data.relative_to(REPO)}/")
     # lenient duplicates: a reused externalId would be *held* twice, so any blind re-send shows as a duplicate.
     options = StackOptions(
         workers=args.workers,
@@ -112,34 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         emulator_args=["--processing-time-s", "5", "--lenient-duplicates"],
     )
     stack = CeleryStack(options)
-    try:
-        with stack:
-            conf = {
-                "clients_path": str(clients_path),
-                "documents_path": str(documents_path),
-                "batch_size": args.batch_size,
-            }
-            outcome = stack.run_dag(DAG_ID, conf, args.timeout_s)
-            failed = report(outcome, stack.emulator_stats(), args.clients, documents, stack.workers)
-            versions = stack.deployment.versions()
-    except KeyboardInterrupt as interrupt:
-        ignore_termination()
-        say(f"interrupted ({interrupt or 'SIGINT'}); everything started was stopped")
-        return 130
-    except (RuntimeError, TimeoutError, OSError) as error:
-        ignore_termination()
-        say(f"FAILED: {error}")
-        say(f"everything started was stopped; logs in {stack.logs.relative_to(REPO)}/")
-        return 1
-    ignore_termination()
-    print("  versions            " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(f"  logs                {stack.logs.relative_to(REPO)}/")
-    if failed:
-        for problem in failed:
-            say(f"FAILED: {problem}")
-        return 1
-    say(f"passed in {time.monotonic() - begun:.0f}s; every process started was stopped")
-    return 0
+    conf = import_files(stack, args.clients, args.docs_per_client, args.batch_size)
+    documents = args.clients * args.docs_per_client
+
+    def demo(stack: CeleryStack) -> list[str]:
+        outcome = stack.run_dag(DAG_ID, conf, args.timeout_s)
+        return report(outcome, stack.emulator_stats(), args.clients, documents, stack.workers)
+
+    return run_scenario(stack, demo)
 
 
 if __name__ == "__main__":

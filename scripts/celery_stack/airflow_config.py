@@ -37,6 +37,8 @@ class AirflowConfig:
     worker_concurrency: int = 4
     api_workers: int = 2
     poke_interval_s: float = 5.0
+    #: Settings added last, over the ones above (a chaos run shortens the scheduler's timeouts).
+    extra_env: dict[str, str] = field(default_factory=dict)
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(64))
@@ -90,7 +92,7 @@ class AirflowConfig:
         if log_server_port is not None:
             settings["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(log_server_port)
             settings["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] = str(log_server_port)
-        return {**base, **settings}
+        return {**base, **settings, **self.extra_env}
 
     def command(self, component: str) -> list[str]:
         """The command line of ``component``: scheduler, dag-processor, triggerer, api-server or worker-N."""

@@ -51,6 +51,8 @@ class StackOptions:
     api_workers: int = 2
     poke_interval_s: float = 5.0
     emulator_args: list[str] = field(default_factory=lambda: ["--processing-time-s", "5"])
+    #: Extra settings for every Airflow component, e.g. ``AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT``.
+    airflow_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,6 +125,7 @@ class CeleryStack:
             worker_concurrency=self.options.worker_concurrency,
             api_workers=self.options.api_workers,
             poke_interval_s=self.options.poke_interval_s,
+            extra_env=self.options.airflow_env,
         )
         self.config.write_passwords()
         say("airflow db migrate (Postgres)")
@@ -189,8 +192,9 @@ class CeleryStack:
         conf: dict[str, Any],
         timeout_s: float,
         on_poll: Callable[[list[dict[str, Any]]], None] | None = None,
+        poll_s: float = POLL_S,
     ) -> RunOutcome:
-        """Trigger ``dag_id`` with ``conf`` and wait until the run ends; ``on_poll`` sees the tasks meanwhile."""
+        """Trigger ``dag_id`` with ``conf`` and wait until the run ends; ``on_poll`` sees the tasks every ``poll_s``."""
         self.api.wait_for_dag(dag_id, STARTUP_TIMEOUT_S)
         self.api.unpause(dag_id)
         run_id = self.api.trigger(dag_id, conf)
@@ -207,7 +211,7 @@ class CeleryStack:
                 on_poll(tasks)
             if state in TERMINAL_RUN_STATES:
                 break
-            time.sleep(POLL_S)
+            time.sleep(poll_s)
         seconds = time.monotonic() - begun
         return RunOutcome(run_id, state, seconds, self.api.task_instances(dag_id, run_id), deferred_on)
 
