@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
 import sys
 import time
@@ -25,7 +24,9 @@ from typing import Any
 
 import demo
 import httpx
-from demo import AIRFLOW_HOME, DAG_ID, REPO, Processes, airflow_env, connection_json, say, start_emulator, venv_tool
+from celery_stack.net import free_port
+from celery_stack.processes import ProcessGroups, run_then_stop, venv_tool
+from demo import AIRFLOW_HOME, DAG_ID, REPO, airflow_env, connection_json, say, start_emulator
 
 STARTUP_TIMEOUT_S = 300.0
 HOST = "127.0.0.1"
@@ -33,14 +34,6 @@ USER = "admin"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
 #: Plugins of this deployment only: the Test button on port-less connections (see the module there).
 PLUGINS = Path(__file__).resolve().parent / "airflow_plugins"
-
-
-def free_port() -> int:
-    """A port nothing listens on now, for Airflow's log servers (so two deployments never collide)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def port_in_use(port: int) -> bool:
@@ -164,23 +157,16 @@ def main(argv: list[str] | None = None) -> int:
         say(f"port {args.port} on {HOST} is taken: choose another, e.g. `make airflow PORT={args.port + 1}`")
         return 2
 
-    def interrupted(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, interrupted)
-
-    processes = Processes()
+    processes = ProcessGroups(say)
     (home / "logs").mkdir(parents=True, exist_ok=True)
     log = home / "logs" / "standalone.log"
     root = f"http://{HOST}:{args.port}"
-    try:
-        seed = start_emulator(processes, args.processing_time_s)
+
+    def run() -> int:
+        seed = start_emulator(processes, args.processing_time_s, home / "logs" / "emulator.log")
         env = standalone_env(seed, args.port, home)
-        with log.open("a") as out:
-            proc = processes.start(
-                "airflow standalone", [venv_tool("airflow"), "standalone"], env=env, stdout=out, stderr=out
-            )
+        proc = processes.start("airflow standalone", [venv_tool("airflow"), "standalone"], log, env=env).proc
+        assert proc is not None
         line = StatusLine(f"starting Airflow on {root} (output: {shown(log)})")
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         with httpx.Client(base_url=root, timeout=10, trust_env=False) as client:
@@ -195,17 +181,14 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         line.done("Airflow is ready")
         print(banner(root, password, home, seed["base_url"], log), flush=True)
-        if args.exit_when_ready:
-            return 0
-        return proc.wait()
-    except KeyboardInterrupt as exc:
+        return 0 if args.exit_when_ready else proc.wait()
+
+    def interrupted(why: str) -> int:
         print()
-        say(f"interrupted ({exc or 'SIGINT'})")
+        say(f"interrupted ({why})")
         return 0
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        processes.stop_all()
+
+    return run_then_stop(processes, run, interrupted)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,11 @@ exactly one work per client and one artifact per document, with no duplicate.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter, defaultdict
 from typing import Any
 
-from celery_stack.scenario import import_files, run_scenario
+from celery_stack.scenario import import_arguments, import_files, run_scenario
 from celery_stack.stack import CeleryStack, RunOutcome, StackOptions
 
 DAG_ID = "filed_tax_season_import"
@@ -84,13 +83,9 @@ def report(outcome: RunOutcome, stats: dict[str, Any], clients: int, documents: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=5_000, help="clients to import (default 5,000)")
-    parser.add_argument("--docs-per-client", type=int, default=2, help="documents per client (default 2)")
-    parser.add_argument("--batch-size", type=int, default=250, help="clients per mapped import_batch (default 250)")
+    parser = import_arguments(__doc__, clients=5_000)
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (default 2)")
     parser.add_argument("--concurrency", type=int, default=4, help="task slots per worker (default 4)")
-    parser.add_argument("--timeout-s", type=float, default=1800, help="give up on the run after this long")
     args = parser.parse_args(argv)
 
     # lenient duplicates: a reused externalId would be *held* twice, so any blind re-send shows as a duplicate.

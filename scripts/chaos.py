@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from celery_stack.scenario import import_files, run_scenario
+from celery_stack.scenario import import_arguments, import_files, run_scenario
 from celery_stack.stack import DEFAULT_ROOT, CeleryStack, RunOutcome, StackOptions
 
 DAG_ID = "filed_tax_season_import"
@@ -114,10 +114,8 @@ class Chaos:
 
     stack: CeleryStack
     timeline: Timeline
-    kill_after_s: float
-    worker_down_s: float
-    freeze_s: float
-    triggerer_down_s: float
+    #: the command line: ``kill_after_s``, ``worker_down_s``, ``freeze_s``, ``triggerer_down_s``
+    args: argparse.Namespace
     worker: Outage | None = None
     freeze: Outage | None = None
     triggerer: Outage | None = None
@@ -151,7 +149,7 @@ class Chaos:
             # kill_after_s, or at once if no create_job_works is left to start.
             waiting = [ti for ti in tasks if ti["task_id"] == WORKS_TASK and ti["state"] not in FINISHED_OR_RUNNING]
             talking = [ti for ti in running if provider_events(task_log(self.stack, ti["dag_run_id"], *key(ti)))]
-            ripe = talking or [ti for ti in running if running_for(ti) >= self.kill_after_s or not waiting]
+            ripe = talking or [ti for ti in running if running_for(ti) >= self.args.kill_after_s or not waiting]
             if not ripe:
                 return
             ti = max(ripe, key=running_for)
@@ -167,7 +165,7 @@ class Chaos:
                 + (f" (last logged: {doing[-1]!r})" if doing else " (nothing logged by the provider yet)")
                 + (f"; also killed: {', '.join(others)}" if others else "")
             )
-            self.worker = Outage(worker, now + self.worker_down_s)
+            self.worker = Outage(worker, now + self.args.worker_down_s)
             return
         late = self._note_killed(tasks)
         if late:
@@ -193,10 +191,10 @@ class Chaos:
                 return
             self.stack.processes.signal("emulator", signal.SIGSTOP)
             self.timeline.note(
-                f"SIGSTOP the Filed emulator for {self.freeze_s:.0f}s; active: "
+                f"SIGSTOP the Filed emulator for {self.args.freeze_s:.0f}s; active: "
                 + ", ".join(label(ti) + f" {ti['state']}" for ti in active)
             )
-            self.freeze = Outage("emulator", now + self.freeze_s)
+            self.freeze = Outage("emulator", now + self.args.freeze_s)
         elif not self.freeze.back and now >= self.freeze.back_at:
             self._bring_back(self.freeze, "SIGCONT")
 
@@ -217,9 +215,9 @@ class Chaos:
             self.stack.processes.kill("triggerer")
             self.timeline.note(
                 f"kill -9 triggerer (job {job['id']}) while {label(sensor)} was deferred in it; "
-                f"down for {self.triggerer_down_s:.0f}s"
+                f"down for {self.args.triggerer_down_s:.0f}s"
             )
-            self.triggerer = Outage("triggerer", now + self.triggerer_down_s)
+            self.triggerer = Outage("triggerer", now + self.args.triggerer_down_s)
         elif not self.triggerer.back and now >= self.triggerer.back_at:
             self._bring_back(self.triggerer, "restarted")
 
@@ -361,10 +359,7 @@ def check_filed(works: list[dict[str, Any]], clients: set[str], documents: set[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=3_000, help="clients to import (default 3,000)")
-    parser.add_argument("--docs-per-client", type=int, default=2, help="documents per client (default 2)")
-    parser.add_argument("--batch-size", type=int, default=250, help="clients per mapped import_batch (default 250)")
+    parser = import_arguments(__doc__, clients=3_000)
     parser.add_argument("--latency-ms", type=float, default=100, help="emulator: delay of every request")
     parser.add_argument("--jitter-ms", type=float, default=200, help="emulator: extra random delay, up to this")
     parser.add_argument("--error-rate", type=float, default=0.05, help="emulator: share of requests answered 5xx")
@@ -380,7 +375,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-down-s", type=float, default=5, help="how long the killed worker stays down")
     parser.add_argument("--freeze-s", type=float, default=30, help="how long the emulator stays stopped")
     parser.add_argument("--triggerer-down-s", type=float, default=10, help="how long the killed triggerer stays down")
-    parser.add_argument("--timeout-s", type=float, default=1800, help="give up on the run after this long")
     args = parser.parse_args(argv)
 
     begun = time.monotonic()
@@ -391,9 +385,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def chaos_run(stack: CeleryStack) -> list[str]:
         report = Report(stack_up_s=time.monotonic() - begun)
-        chaos = Chaos(
-            stack, report.timeline, args.kill_after_s, args.worker_down_s, args.freeze_s, args.triggerer_down_s
-        )
+        chaos = Chaos(stack, report.timeline, args)
         outcome = stack.run_dag(DAG_ID, conf, args.timeout_s, on_poll=chaos.on_poll, poll_s=0.5)
         chaos.finish()  # (on an error or Ctrl-C the stack's stop wakes a frozen emulator and stops everything)
         report.timeline.note(f"the run ended {outcome.state} after {outcome.seconds:.0f}s")

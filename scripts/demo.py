@@ -12,18 +12,15 @@ Options: ``--processing-time-s`` (emulator, default 2), ``--conf '{"batch_size":
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from celery_stack import emulator
+from celery_stack.processes import ProcessGroups, run_logged, run_then_stop, venv_tool
 from dag_progress import RunProgress
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,15 +36,6 @@ PREFIX = "demo"
 
 def say(message: str) -> None:
     print(f"[{PREFIX}] {message}", flush=True)
-
-
-def venv_tool(name: str) -> str:
-    """A console script of this environment (``uv run`` puts its ``bin`` first on PATH)."""
-    local = Path(sys.executable).parent / name
-    found = str(local) if local.exists() else shutil.which(name)
-    if not found:
-        raise SystemExit(f"{name!r} not found: run `make env` first")
-    return found
 
 
 def airflow_env(extra: dict[str, str] | None = None, home: Path = AIRFLOW_HOME) -> dict[str, str]:
@@ -92,66 +80,15 @@ def connection_json(seed: dict[str, Any]) -> str:
     )
 
 
-class Processes:
-    """Children started in their own process groups, stopped together: TERM, a grace period, then KILL."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen[Any]]] = []
-
-    def start(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
-        proc = subprocess.Popen(args, start_new_session=True, **kwargs)
-        self.children.append((name, proc))
-        return proc
-
-    def stop_all(self, grace_s: float = 10.0) -> None:
-        for name, proc in reversed(self.children):
-            if proc.poll() is None:
-                say(f"stopping {name} (process group {proc.pid})")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        for _name, proc in self.children:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            # Grandchildren left in the group (a task runner, a triggerer) go too.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-        self.children.clear()
-
-
-def start_emulator(processes: Processes, processing_time_s: float, host: str = "127.0.0.1") -> dict[str, Any]:
-    """Start ``filed-emulator`` on a free port and return its JSON start-up line."""
-    proc = processes.start(
-        "the Filed emulator",
-        [
-            venv_tool("filed-emulator"),
-            "--host",
-            host,
-            "--port",
-            "0",
-            "--api-key",
-            DEMO_API_KEY,
-            "--processing-time-s",
-            str(processing_time_s),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-    reader.start()
-    reader.join(STARTUP_TIMEOUT_S)
-    if not line or not line[0].strip():
-        raise SystemExit(f"the Filed emulator did not start (exit code {proc.poll()})")
-    # Keep draining its stdout so a chatty emulator never blocks on a full pipe.
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
-    seed: dict[str, Any] = json.loads(line[0])
-    return seed
+def start_emulator(
+    processes: ProcessGroups, processing_time_s: float, log: Path, host: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """Start ``filed-emulator`` for the demo on a free port (output to ``log``); its JSON start-up line."""
+    args = ["--host", host, "--api-key", DEMO_API_KEY, "--processing-time-s", str(processing_time_s)]
+    try:
+        return emulator.start_emulator(processes, args, log, STARTUP_TIMEOUT_S)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
 
 
 def emulator_stats(seed: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +114,7 @@ def job_progress(seed: dict[str, Any], job_id: str) -> dict[str, Any]:
     return summary.model_dump(mode="json")
 
 
-def migrate(processes: Processes, log: Path) -> None:
+def migrate(log: Path) -> None:
     """``airflow db migrate`` (~10 s), skipped when this Airflow version already migrated the DB."""
     from importlib.metadata import version
 
@@ -188,16 +125,10 @@ def migrate(processes: Processes, log: Path) -> None:
         return
     say(f"preparing the Airflow home {AIRFLOW_HOME.relative_to(REPO)}/ (SQLite; airflow db migrate)")
     started = time.monotonic()
-    with log.open("a") as out:
-        proc = processes.start(
-            "airflow db migrate",
-            [venv_tool("airflow"), "db", "migrate"],
-            env=airflow_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        if proc.wait() != 0:
-            raise SystemExit(f"airflow db migrate failed; see {log}")
+    try:
+        run_logged([venv_tool("airflow"), "db", "migrate"], log, env=airflow_env())
+    except RuntimeError:
+        raise SystemExit(f"airflow db migrate failed; see {log}") from None
     marker.touch()
     say(f"metadata DB ready in {time.monotonic() - started:.1f}s")
 
@@ -238,22 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poke-interval-s", type=float, default=2.0, help="sensor poll interval")
     args = parser.parse_args(argv)
 
-    # Ctrl-C / TERM land as an exception, so `finally` stops everything this script started.
-    def interrupted(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, interrupted)
-
-    processes = Processes()
+    processes = ProcessGroups(say)
     AIRFLOW_HOME.mkdir(exist_ok=True)
     (AIRFLOW_HOME / "logs").mkdir(exist_ok=True)
     log = AIRFLOW_HOME / "logs" / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
     begun = time.monotonic()
-    try:
-        seed = start_emulator(processes, args.processing_time_s)
+
+    def run() -> int:
+        seed = start_emulator(processes, args.processing_time_s, AIRFLOW_HOME / "logs" / "emulator.log")
         say(f"Filed emulator at {seed['url']} (workspace {seed['workspace_id']}, connection {seed['connection_id']})")
-        migrate(processes, log)
+        migrate(log)
         env = airflow_env(
             {
                 "AIRFLOW_CONN_FILED_DEFAULT": connection_json(seed),
@@ -267,13 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         say(f"running `airflow dags test {DAG_ID}` on {source} (output: {log.relative_to(REPO)})")
         started = time.monotonic()
         progress = RunProgress(AIRFLOW_HOME / "airflow.db", DAG_ID, say)
-        with log.open("a") as out:
-            proc = processes.start("airflow dags test", command, env=env, stdout=out, stderr=subprocess.STDOUT)
-            progress.start()
-            try:
-                code = proc.wait()
-            finally:
-                progress.stop()
+        dags_test = processes.start("airflow dags test", command, log, env=env)
+        assert dags_test.proc is not None
+        progress.start()
+        try:
+            code = dags_test.proc.wait()
+        finally:
+            progress.stop()
         dag_seconds = time.monotonic() - started
         print_summary(seed, dag_seconds, log)
         if code != 0:
@@ -282,13 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         say(f"DAG run succeeded; demo took {time.monotonic() - begun:.1f}s in all")
         return 0
-    except KeyboardInterrupt as exc:
-        say(f"interrupted ({exc or 'SIGINT'})")
+
+    def interrupted(why: str) -> int:
+        say(f"interrupted ({why})")
         return 130
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        processes.stop_all()
+
+    return run_then_stop(processes, run, interrupted)
 
 
 if __name__ == "__main__":

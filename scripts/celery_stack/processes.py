@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +38,15 @@ class Child:
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+def venv_tool(name: str) -> str:
+    """A console script of this environment (beside the running Python; ``uv run`` also puts it on PATH)."""
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name!r} not found: run `make env` first")
+    return found
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -152,6 +163,22 @@ def ignore_termination() -> None:
     """While cleaning up, a second Ctrl-C must not cut the clean-up short."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def run_then_stop(processes: ProcessGroups, body: Callable[[], int], interrupted: Callable[[str], int]) -> int:
+    """``body()``'s exit code; on SIGINT or SIGTERM, ``interrupted(signal name)``'s. Every child is stopped after.
+
+    For a script whose children all live in ``processes``: Ctrl-C lands as an exception, and clean-up runs
+    with both signals ignored, so a second Ctrl-C cannot leave a child behind.
+    """
+    raise_on_termination()
+    try:
+        return body()
+    except KeyboardInterrupt as interrupt:
+        return interrupted(str(interrupt) or "SIGINT")
+    finally:
+        ignore_termination()
+        processes.stop_all()
 
 
 def run_logged(args: Sequence[str], log: Path, **kwargs: Any) -> None:

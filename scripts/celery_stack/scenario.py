@@ -1,12 +1,13 @@
 """What every script that drives a ``CeleryStack`` does around its own checks.
 
-``import_files`` writes a firm's exports for ``filed_tax_season_import`` (the format the DAG tests use) and
+``import_arguments`` makes a parser with the import's sizes; ``import_files`` writes a firm's exports for ``filed_tax_season_import`` (the format the DAG tests use) and
 returns the run's ``conf``; ``run_scenario`` starts the stack, runs the script's scenario on it and stops
 everything it started, on success, failure or Ctrl-C, printing one verdict and returning the exit code.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,16 @@ from celery_stack.stack import CeleryStack, say
 
 #: The scenario: runs on a started stack, returns the failed checks (empty: passed).
 Scenario = Callable[[CeleryStack], list[str]]
+
+
+def import_arguments(description: str | None, clients: int) -> argparse.ArgumentParser:
+    """A script's argument parser with the import's sizes and the run's time limit (``clients`` by default)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=clients, help=f"clients to import (default {clients:,})")
+    parser.add_argument("--docs-per-client", type=int, default=2, help="documents per client (default 2)")
+    parser.add_argument("--batch-size", type=int, default=250, help="clients per mapped import_batch (default 250)")
+    parser.add_argument("--timeout-s", type=float, default=1800, help="give up on the run after this long")
+    return parser
 
 
 def import_files(stack: CeleryStack, clients: int, docs_per_client: int, batch_size: int) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import httpx
 from celery_stack.airflow_config import ADMIN, REPO, AirflowConfig
 from celery_stack.api import TERMINAL_RUN_STATES, AirflowApi
 from celery_stack.deployment import Deployment
+from celery_stack.emulator import start_emulator
 from celery_stack.net import free_port
 from celery_stack.processes import ProcessGroups, run_logged
 from celery_stack.services import Postgres, Redis
@@ -144,20 +144,9 @@ class CeleryStack:
 
     def _start_emulator(self) -> None:
         """``filed-emulator`` from the project's environment, on a free loopback port."""
-        tool = Path(sys.executable).parent / "filed-emulator"
-        log = self.logs / "emulator.log"
-        log.unlink(missing_ok=True)
-        args = [str(tool), "--port", "0", "--api-key", EMULATOR_API_KEY, *self.options.emulator_args]
-        child = self.processes.start("emulator", args, log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and child.running:
-            first = log.read_text(errors="replace").splitlines()[:1] if log.exists() else []
-            if first and first[0].startswith("{"):
-                self.emulator = json.loads(first[0])
-                say(f"Filed emulator at {self.emulator['url']} ({' '.join(self.options.emulator_args)})")
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"the Filed emulator did not start; see {log}")
+        args = ["--api-key", EMULATOR_API_KEY, *self.options.emulator_args]
+        self.emulator = start_emulator(self.processes, args, self.logs / "emulator.log")
+        say(f"Filed emulator at {self.emulator['url']} ({' '.join(self.options.emulator_args)})")
 
     def _connection_json(self) -> str:
         """``AIRFLOW_CONN_FILED_DEFAULT`` for the emulator (loopback: plain http is allowed)."""
