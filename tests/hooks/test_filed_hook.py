@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
-import json
 
 import pytest
 
@@ -12,6 +12,7 @@ from airflow_provider_filed.emulator.testing import EmulatorHandle
 from airflow_provider_filed.get_provider_info import get_provider_info
 from airflow_provider_filed.hooks.filed import FiledHook
 from airflow_provider_filed.hooks.settings import FiledConnectionExtras
+from tests.conftest import set_connection
 
 CONN_ID = "filed_hook_test"
 
@@ -21,15 +22,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def set_conn(
-    monkeypatch: pytest.MonkeyPatch, *, host: str | None, password: str | None, extra: dict[str, object]
-) -> None:
-    payload: dict[str, object] = {"conn_type": "filed", "extra": extra}
-    if host is not None:
-        payload["host"] = host
-    if password is not None:
-        payload["password"] = password
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", json.dumps(payload))
+set_conn = functools.partial(set_connection, conn_id=CONN_ID)
 
 
 def test_reads_filed_default(filed_connection: EmulatorHandle) -> None:
