@@ -34,6 +34,7 @@ from typing import Any
 from airflow_provider_filed.client import documents as provider
 from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.server import tune_gc
 from benchmarks.workload import (
     INPUTS_PER_REQUEST,
     LOGIN,
@@ -111,6 +112,7 @@ class InProcess:
 
 
 def new_emulator(general: bool) -> InProcess:
+    tune_gc()  # as the serving process does
     app = create_app(api_keys=[API_KEY], config=EmulatorConfig(processing_time_s=-1))
     if general and "fast_path" in EmulatorConfig.model_fields:
         app.configure(fast_path=False)

@@ -33,10 +33,20 @@ class JsonWire:
 
     def __init__(self) -> None:
         self._encoder = msgspec.json.Encoder() if msgspec is not None else None
+        self._decoder = msgspec.json.Decoder() if msgspec is not None else None
         self.non_finite_seen = False
 
     def loads(self, body: bytes) -> Any:
-        """``json.loads``, noting ``NaN``/``Infinity`` literals; raises ValueError on bad JSON."""
+        """``json.loads``, noting ``NaN``/``Infinity`` literals; raises ValueError on bad JSON.
+
+        msgspec decodes first (about twice as fast); whatever it refuses (``NaN``, a duplicate key's
+        order…) is decoded again by ``json.loads``, whose answer or error stands.
+        """
+        if self._decoder is not None:
+            try:
+                return self._decoder.decode(body)
+            except (msgspec.DecodeError, ValueError):
+                pass
         return json.loads(body, parse_constant=self._non_finite)
 
     def _non_finite(self, literal: str) -> float:

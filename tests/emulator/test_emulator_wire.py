@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import pytest
@@ -38,3 +40,34 @@ def test_a_non_finite_float_is_refused_as_starlette_refuses_it_until_reset() -> 
         wire.dumps({"metadata": float("nan")})
     wire.reset()
     assert wire.dumps({"ok": 1}) == b'{"ok":1}'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ me { id } }", "variables": {"x": NaN}}',
+        b'{"x": 1e400, "s": "\\ud800"}',
+        '{"x": [1, 2.5, "é"]}'.encode("utf-16"),
+        b'{"a": 1, "a": 2, "big": 123456789012345678901234567890}',
+    ],
+)
+def test_request_bodies_decode_as_json_loads_decodes_them(body: bytes) -> None:
+    def same(a: Any, b: Any) -> bool:
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        if isinstance(a, dict):
+            return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return type(a) is type(b) and a == b
+
+    assert same(JsonWire().loads(body), json.loads(body))
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [(b'{"a": 1', json.JSONDecodeError), (b"\xff", UnicodeDecodeError), (b"", json.JSONDecodeError)],
+)
+def test_a_body_json_loads_refuses_is_refused_with_its_error(body: bytes, error: type[ValueError]) -> None:
+    with pytest.raises(error):
+        JsonWire().loads(body)
