@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow.sdk import BaseOperator, BaseOperatorLink
+from airflow.sdk import BaseOperator, BaseOperatorLink, Context
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_filed.client.errors import (
@@ -23,6 +23,7 @@ from airflow_provider_filed.hooks import DEFAULT_CONN_ID
 from airflow_provider_filed.links.filed import FiledWorkspaceLink
 
 if TYPE_CHECKING:
+    from airflow_provider_filed.client.bulk import ConnectionJobTarget
     from airflow_provider_filed.hooks.filed import FiledHook
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,16 @@ def fail_fast_on_permanent_errors() -> Iterator[None]:
     except PERMANENT_ERRORS as exc:
         log.debug("Where it was raised:", exc_info=True)
         raise AirflowFailException(str(exc)) from None  # the message says it all: no chained traceback
+
+
+_Choice = TypeVar("_Choice")
+
+
+def one_of(name: str, value: _Choice, choices: Collection[object]) -> _Choice:
+    """``value`` if it is one of ``choices``; else a ``ValueError`` naming the argument (raised at DAG parse)."""
+    if value not in choices:
+        raise ValueError(f"{name} must be {' or '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 class FiledTask:
@@ -86,3 +97,26 @@ class FiledTask:
 
 class FiledBaseOperator(FiledTask, BaseOperator):
     """Base of the Filed operators."""
+
+
+class InConnectionJobOperator(FiledBaseOperator):
+    """Base of the operators that work in one connection job, ``connection_job_id`` (templated).
+
+    Each pushes that id to XCom (key ``connection_job_id``) before anything else, so a failed task still
+    says which job it worked in, and the "Filed" link can open it.
+    """
+
+    template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id")
+
+    def __init__(self, *, connection_job_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.connection_job_id = connection_job_id
+
+    def push_connection_job_id(self, context: Context) -> None:
+        context["ti"].xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+
+    def job_target(self) -> ConnectionJobTarget:
+        """The job as the client's bulk imports address it: in this task's workspace and provider connection."""
+        return self.hook.target(
+            self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
+        )

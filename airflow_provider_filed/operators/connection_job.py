@@ -12,6 +12,7 @@ from airflow_provider_filed.client.errors import FiledError
 from airflow_provider_filed.operators.base import (
     CONNECTION_JOB_ID_KEY,
     FiledBaseOperator,
+    InConnectionJobOperator,
     fail_fast_on_permanent_errors,
 )
 
@@ -69,7 +70,7 @@ class CreateConnectionJobOperator(FiledBaseOperator):
         return job.id
 
 
-class TriggerConnectionJobOperator(FiledBaseOperator):
+class TriggerConnectionJobOperator(InConnectionJobOperator):
     """Trigger the import of a connection job; Filed then processes its works and downloads their files.
 
     Filed does not document this operation: the default document is the project's assumption
@@ -78,27 +79,25 @@ class TriggerConnectionJobOperator(FiledBaseOperator):
     Once triggered, the DAG no longer remembers the job as open.
     """
 
-    template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id", "document")
+    template_fields: Sequence[str] = (*InConnectionJobOperator.template_fields, "document")
     template_fields_renderers = {"document": "graphql"}
 
     def __init__(
         self,
         *,
-        connection_job_id: str,
         document: str = TRIGGER_CONNECTION_JOB,
         already_triggered_pattern: str = ALREADY_TRIGGERED,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.connection_job_id = connection_job_id
         self.document = document
         self.already_triggered_pattern = already_triggered_pattern
 
     def execute(self, context: Context) -> str:
         from airflow_provider_filed.push_import import ledger
 
+        self.push_connection_job_id(context)
         ti = context["ti"]
-        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
         with fail_fast_on_permanent_errors():
             connection_id = self.hook.require(self.connection_id, "connection_id")
             record = ledger.recall(ti.dag_id, connection_id)

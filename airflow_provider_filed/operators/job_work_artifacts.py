@@ -9,11 +9,7 @@ from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowException
 
 from airflow_provider_filed.client.errors import FiledInputError
-from airflow_provider_filed.operators.base import (
-    CONNECTION_JOB_ID_KEY,
-    FiledBaseOperator,
-    fail_fast_on_permanent_errors,
-)
+from airflow_provider_filed.operators.base import InConnectionJobOperator, fail_fast_on_permanent_errors, one_of
 
 if TYPE_CHECKING:
     from airflow_provider_filed.client.bulk import OnUnattachable
@@ -42,7 +38,7 @@ def job_work_ids_of(value: Mapping[str, Any] | None) -> dict[str, str] | None:
     return {normalise_text(str(client)): str(job_work) for client, job_work in ids.items()}
 
 
-class CreateJobWorkArtifactsOperator(FiledBaseOperator):
+class CreateJobWorkArtifactsOperator(InConnectionJobOperator):
     """Attach files to the job works of a connection job; Filed downloads each from its ``url``.
 
     Exactly once per artifact ``externalId``: what Filed already holds is skipped. Documents of clients
@@ -63,36 +59,26 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
         naming each failed client.
     """
 
-    template_fields: Sequence[str] = (
-        *FiledBaseOperator.template_fields,
-        "connection_job_id",
-        "artifacts",
-        "job_work_ids",
-    )
+    template_fields: Sequence[str] = (*InConnectionJobOperator.template_fields, "artifacts", "job_work_ids")
 
     def __init__(
         self,
         *,
-        connection_job_id: str,
         artifacts: str | Mapping[str, Sequence[Any]] | None,
         job_work_ids: Mapping[str, Any] | None = None,
         on_unattachable: OnUnattachable = "report",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if on_unattachable not in ("report", "fail"):
-            raise ValueError(f"on_unattachable must be 'report' or 'fail', got {on_unattachable!r}")
-        self.connection_job_id = connection_job_id
+        self.on_unattachable = one_of("on_unattachable", on_unattachable, ("report", "fail"))
         self.artifacts = artifacts
         self.job_work_ids = job_work_ids
-        self.on_unattachable = on_unattachable
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_filed.client.bulk import ArtifactsImport, ArtifactsImportResult
         from airflow_provider_filed.client.inputs import parse_artifacts
 
-        ti = context["ti"]
-        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        self.push_connection_job_id(context)
         if self.artifacts is None:
             self.log.info("No documents in this batch: nothing to attach in connection job %s", self.connection_job_id)
             return ArtifactsImportResult(
@@ -100,13 +86,12 @@ class CreateJobWorkArtifactsOperator(FiledBaseOperator):
             ).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
             artifacts = parse_artifacts(load_artifacts(self.artifacts))
-            target = self.hook.target(
-                self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
-            )
+            target = self.job_target()
             importer = ArtifactsImport(
                 self.hook.client, target, on_progress=self._log_progress, on_unattachable=self.on_unattachable
             )
-            result = importer.run(artifacts, job_work_ids=job_work_ids_of(self.job_work_ids), fresh=ti.try_number == 1)
+            fresh = context["ti"].try_number == 1
+            result = importer.run(artifacts, job_work_ids=job_work_ids_of(self.job_work_ids), fresh=fresh)
         self.log.info(
             "Connection job %s: %s artifacts attached, %s already there, %s unattachable, %d job works failed",
             self.connection_job_id,

@@ -7,17 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Context
 
-from airflow_provider_filed.operators.base import (
-    CONNECTION_JOB_ID_KEY,
-    FiledBaseOperator,
-    fail_fast_on_permanent_errors,
-)
+from airflow_provider_filed.operators.base import InConnectionJobOperator, fail_fast_on_permanent_errors, one_of
 
 if TYPE_CHECKING:
     from airflow_provider_filed.client.bulk import ExistingScope, OnExisting
 
 
-class CreateJobWorksOperator(FiledBaseOperator):
+class CreateJobWorksOperator(InConnectionJobOperator):
     """Create the works (one per client) of a connection job, in concurrent batches, exactly once per externalId.
 
     Every row is validated before any request (row number, field, reason; duplicate externalIds). The
@@ -41,12 +37,11 @@ class CreateJobWorksOperator(FiledBaseOperator):
         skipped_external_ids, job_work_ids}``.
     """
 
-    template_fields: Sequence[str] = (*FiledBaseOperator.template_fields, "connection_job_id", "works")
+    template_fields: Sequence[str] = (*InConnectionJobOperator.template_fields, "works")
 
     def __init__(
         self,
         *,
-        connection_job_id: str,
         works: str | Sequence[Any] | None,
         on_existing: OnExisting = "skip",
         check_existing: bool = True,
@@ -55,11 +50,8 @@ class CreateJobWorksOperator(FiledBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if on_existing not in ("skip", "fail"):
-            raise ValueError(f"on_existing must be 'skip' or 'fail', got {on_existing!r}")
-        self.connection_job_id = connection_job_id
+        self.on_existing = one_of("on_existing", on_existing, ("skip", "fail"))
         self.works = works
-        self.on_existing = on_existing
         self.check_existing = check_existing
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
@@ -69,8 +61,7 @@ class CreateJobWorksOperator(FiledBaseOperator):
         from airflow_provider_filed.client.inputs import parse_job_works
         from airflow_provider_filed.push_import.files import load_rows
 
-        ti = context["ti"]
-        ti.xcom_push(key=CONNECTION_JOB_ID_KEY, value=self.connection_job_id)
+        self.push_connection_job_id(context)
         if self.works is None:
             self.log.info("No clients in this batch: nothing to create in connection job %s", self.connection_job_id)
             return JobWorksImportResult(
@@ -79,14 +70,13 @@ class CreateJobWorksOperator(FiledBaseOperator):
         with fail_fast_on_permanent_errors():
             rows, numbers, unit = load_rows(self.works, required=("name", "externalId"))
             inputs = parse_job_works(rows, numbers=numbers, unit=unit)
-            target = self.hook.target(
-                self.connection_job_id, workspace_id=self.workspace_id, connection_id=self.connection_id
-            )
+            target = self.job_target()
             self.log.info("Creating %s works in connection job %s", f"{len(inputs):,}", self.connection_job_id)
             importer = JobWorksImport(
                 self.hook.client, target, on_progress=self._log_progress, on_existing=self.on_existing
             )
-            existing: ExistingScope = "connection" if self.check_existing else "job" if ti.try_number > 1 else "none"
+            retry = context["ti"].try_number > 1
+            existing: ExistingScope = "connection" if self.check_existing else "job" if retry else "none"
             result = importer.run(
                 inputs, existing=existing, batch_size=self.batch_size, max_concurrency=self.max_concurrency
             )
