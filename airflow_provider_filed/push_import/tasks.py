@@ -8,9 +8,10 @@ the staged batches: ``create_job_works`` → ``create_job_work_artifacts``) → 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow.sdk import AssetAlias, Context, Param, XComArg, task, task_group
 
@@ -26,6 +27,8 @@ from airflow_provider_filed.sensors.job_works import JobWorksSensor
 WAIT_FOR_EVERY_WORK = 1_000_000_000
 #: The alias an import's summary publishes the ``filed://{workspace}/{connection}`` asset event through.
 ASSET_ALIAS = "filed_import"
+
+_Task = TypeVar("_Task")
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,13 @@ def push_import_tasks(
     default reads the params of :func:`push_import_params`."""
     from airflow.providers.standard.operators.python import ShortCircuitOperator
 
-    plan = PlanImportOperator(
-        task_id="plan_import",
+    def on_filed(operator: Callable[..., _Task], task_id: str, **arguments: Any) -> _Task:
+        """A task of this import: every one talks to Filed through ``filed_conn_id``."""
+        return operator(task_id=task_id, filed_conn_id=filed_conn_id, **arguments)
+
+    plan = on_filed(
+        PlanImportOperator,
+        "plan_import",
         clients=clients,
         documents=documents,
         staging=staging,
@@ -114,7 +122,6 @@ def push_import_tasks(
         storage_conn_id=storage_conn_id,
         encoding=encoding,
         reject_unknown_conf=True,
-        filed_conn_id=filed_conn_id,
     )
     planned: Any = XComArg(plan, key="plan")  # XComArgs: resolved when each task runs
     batches_to_import: Any = plan.output
@@ -125,34 +132,26 @@ def push_import_tasks(
         op_args=[planned],
         ignore_downstream_trigger_rules=False,
     )
-    job = CreateConnectionJobOperator(task_id="create_connection_job", job_name=job_name, filed_conn_id=filed_conn_id)
+    job = on_filed(CreateConnectionJobOperator, "create_connection_job", job_name=job_name)
     job_id: Any = job.output
+
+    def in_job(operator: Callable[..., _Task], task_id: str, **arguments: Any) -> _Task:
+        """A task working in the connection job ``create_connection_job`` opened (or reused)."""
+        return on_filed(operator, task_id, connection_job_id=job_id, **arguments)
 
     @task_group(group_id="import_batch")
     def import_batch(works: str | None, artifacts: str | None) -> None:
-        created = CreateJobWorksOperator(
-            task_id="create_job_works",
-            connection_job_id=job_id,
-            works=works,
-            check_existing=False,
-            filed_conn_id=filed_conn_id,
-        )
+        created = in_job(CreateJobWorksOperator, "create_job_works", works=works, check_existing=False)
         created_ids: Any = created.output
-        CreateJobWorkArtifactsOperator(
-            task_id="create_job_work_artifacts",
-            connection_job_id=job_id,
-            artifacts=artifacts,
-            job_work_ids=created_ids,
-            filed_conn_id=filed_conn_id,
+        in_job(
+            CreateJobWorkArtifactsOperator, "create_job_work_artifacts", artifacts=artifacts, job_work_ids=created_ids
         )
 
     batches = import_batch.expand_kwargs(batches_to_import)
-    trigger = TriggerConnectionJobOperator(
-        task_id="trigger_connection_job", connection_job_id=job_id, filed_conn_id=filed_conn_id
-    )
-    wait = JobWorksSensor(
-        task_id="wait_for_job_works",
-        connection_job_id=job_id,
+    trigger = in_job(TriggerConnectionJobOperator, "trigger_connection_job")
+    wait = in_job(
+        JobWorksSensor,
+        "wait_for_job_works",
         expected_works=expected_works,
         include_artifacts=True,
         deferrable=True,
@@ -160,7 +159,6 @@ def push_import_tasks(
         poke_interval=poke_interval,
         timeout=timeout.total_seconds(),
         execution_timeout=timeout + timedelta(minutes=10),
-        filed_conn_id=filed_conn_id,
     )
 
     @task(task_id="summary", trigger_rule="none_failed", outlets=[AssetAlias(ASSET_ALIAS)] if publish_asset else [])
