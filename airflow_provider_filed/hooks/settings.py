@@ -86,6 +86,10 @@ class FiledConnectionExtras(BaseModel):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+#: The extras that are client settings of the same name (timeout, batch_size, page_size…), passed on as they are.
+CLIENT_EXTRAS = frozenset(FiledConnectionExtras.model_fields) & frozenset(FiledClientConfig.model_fields)
+
+
 class FiledSettings(BaseModel):
     """What a hook resolved from its connection: the client config plus Filed ids and status sets."""
 
@@ -115,15 +119,7 @@ def settings_from_connection(
         client = load_config(
             url=host or DEFAULT_URL,
             api_key=password,
-            source_platform=extras.source_platform,
-            timeout=extras.timeout,
-            batch_size=extras.batch_size,
-            max_concurrency=extras.max_concurrency,
-            page_size=extras.page_size,
-            pages_per_request=extras.pages_per_request,
-            artifacts_per_request=extras.artifacts_per_request,
-            sort_by=extras.sort_by,
-            allow_insecure_http=extras.allow_insecure_http,
+            **extras.model_dump(include=set(CLIENT_EXTRAS)),
             retry=RetrySettings(
                 max_attempts=extras.max_attempts,
                 max_total_time=extras.retry_max_total_time,
