@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,17 @@ def set_connection(
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(payload))
 
 
+def connect_to_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: EmulatorHandle,
+    extra: Mapping[str, object] | None = None,
+    conn_id: str = "filed_default",
+) -> EmulatorHandle:
+    """Register ``conn_id`` pointing at ``emulator``: its URL and API key, with these extras."""
+    set_connection(monkeypatch, conn_id, host=emulator.url, password=emulator.api_key, extra=dict(extra or {}))
+    return emulator
+
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorHandle]:
     """One real emulator per session, on a free loopback port."""
@@ -164,11 +175,10 @@ def filed_connection_with(filed_emulator: EmulatorHandle, monkeypatch: pytest.Mo
     """Call with extra fields to (re)point ``filed_default`` at the emulator with those extras."""
 
     def apply(**extra: object) -> EmulatorHandle:
-        set_connection(
+        return connect_to_emulator(
             monkeypatch,
-            host=filed_emulator.url,
-            password=filed_emulator.api_key,
-            extra={
+            filed_emulator,
+            {
                 "workspace_id": filed_emulator.workspace_id,
                 "connection_id": filed_emulator.connection_id,
                 "workspace_slug": filed_emulator.workspace_slug,
@@ -177,7 +187,6 @@ def filed_connection_with(filed_emulator: EmulatorHandle, monkeypatch: pytest.Mo
                 **extra,
             },
         )
-        return filed_emulator
 
     return apply
 

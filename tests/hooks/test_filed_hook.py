@@ -12,7 +12,7 @@ from airflow_provider_filed.emulator.testing import EmulatorHandle
 from airflow_provider_filed.get_provider_info import get_provider_info
 from airflow_provider_filed.hooks.filed import FiledHook
 from airflow_provider_filed.hooks.settings import FiledConnectionExtras
-from tests.conftest import set_connection
+from tests.conftest import connect_to_emulator, set_connection
 
 CONN_ID = "filed_hook_test"
 
@@ -23,6 +23,7 @@ def anyio_backend() -> str:
 
 
 set_conn = functools.partial(set_connection, conn_id=CONN_ID)
+connect = functools.partial(connect_to_emulator, conn_id=CONN_ID)
 
 
 def test_reads_filed_default(filed_connection: EmulatorHandle) -> None:
@@ -57,11 +58,10 @@ def test_the_client_talks_to_the_emulator_with_the_source_platform(filed_connect
 
 
 def test_extras_given_as_strings_are_coerced(filed_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
-    set_conn(
+    connect(
         monkeypatch,
-        host=filed_emulator.url,
-        password=filed_emulator.api_key,
-        extra={
+        filed_emulator,
+        {
             "workspace_id": filed_emulator.workspace_id,
             "batch_size": "200",
             "max_concurrency": "2",
@@ -122,11 +122,10 @@ def test_test_connection_fails_with_a_bad_key(filed_emulator: EmulatorHandle, mo
 def test_test_connection_fails_for_unknown_ids(
     filed_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, extra: dict[str, str], complaint: str
 ) -> None:
-    set_conn(
+    connect(
         monkeypatch,
-        host=filed_emulator.url,
-        password=filed_emulator.api_key,
-        extra={"workspace_id": filed_emulator.workspace_id, "connection_id": filed_emulator.connection_id, **extra},
+        filed_emulator,
+        {"workspace_id": filed_emulator.workspace_id, "connection_id": filed_emulator.connection_id, **extra},
     )
     ok, message = FiledHook(CONN_ID).test_connection()
     assert ok is False
