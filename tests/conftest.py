@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,40 @@ def connect_to_emulator(
     """Register ``conn_id`` pointing at ``emulator``: its URL and API key, with these extras."""
     set_connection(monkeypatch, conn_id, host=emulator.url, password=emulator.api_key, extra=dict(extra or {}))
     return emulator
+
+
+@dataclass(frozen=True)
+class TransientFaults:
+    """Every transient fault the emulator injects, at once: 5xx (``error_rate``), 429 with a Retry-After
+    (``rate_limit_rate``, ``retry_after_s``), and writes that land but whose answer is lost
+    (``commit_then_fail_rate``). An import under them must still leave each record in Filed exactly once."""
+
+    error_rate: float
+    rate_limit_rate: float
+    commit_then_fail_rate: float
+    retry_after_s: float
+    seed: int
+
+    def inject(self, emulator: EmulatorHandle, **settings: object) -> None:
+        """Configure ``emulator`` with these faults and any other of its ``settings``, in one request."""
+        emulator.configure(**asdict(self), **settings)
+
+    @staticmethod
+    def assert_each_fired(stats: Mapping[str, Any]) -> None:
+        """Each kind was injected at least once: a run that met none of a kind proved nothing about it."""
+        injected = stats["faults_injected"]
+        assert injected["error"] > 0
+        assert injected["rate_limit"] > 0
+        assert injected["commit_then_fail"] > 0  # some writes landed unanswered: they must not land twice
+
+
+def assert_imported_once(stats: Mapping[str, Any], connection_job_id: str, clients: int) -> None:
+    """The emulator holds each client once and each of its two documents once, all in ``connection_job_id``."""
+    assert stats["works_per_job"] == {connection_job_id: clients}
+    assert stats["artifacts_per_job"] == {connection_job_id: 2 * clients}
+    assert stats["duplicate_work_external_ids"] == []
+    assert stats["duplicate_work_external_ids_by_job"] == {}
+    assert stats["duplicate_artifact_external_ids"] == {}
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,12 @@ from airflow_provider_filed.client.bulk import ConnectionJobTarget
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput
 from airflow_provider_filed.emulator.testing import EmulatorHandle
 from tests.client.helpers import PATIENT_RETRY, make_config, new_job, requests_of, wait_until_tokens_expired
+from tests.conftest import TransientFaults, assert_imported_once
 
 WORKS = 2_000
 # Longer than any request under load (which can take ~0.3 s), much shorter than the test.
 TOKEN_TTL_S = 1.0
+FAULTS = TransientFaults(error_rate=0.2, rate_limit_rate=0.1, commit_then_fail_rate=0.2, retry_after_s=0.01, seed=1)
 
 
 def clients(n: int, prefix: str = "client") -> list[CreateJobWorksInput]:
@@ -60,14 +62,7 @@ def test_import_under_faults_lands_every_create_exactly_once(
     # lenient: Filed does not refuse a reused externalId, so a create re-sent blind would land twice.
     filed_emulator.configure(token_ttl_s=TOKEN_TTL_S, lenient_duplicates=lenient)  # before the first login
     target = new_job(bulk_client, filed_emulator)
-    filed_emulator.configure(
-        error_rate=0.2,
-        rate_limit_rate=0.1,
-        retry_after_s=0.01,
-        commit_then_fail_rate=0.2,
-        commit_then_fail_mode=mode,
-        seed=1,
-    )
+    FAULTS.inject(filed_emulator, commit_then_fail_mode=mode)
     works = clients(WORKS)
     progress: list[tuple[int, int]] = []
 
@@ -82,21 +77,15 @@ def test_import_under_faults_lands_every_create_exactly_once(
     assert progress[-1] == (WORKS, WORKS)
     assert (attached.total, attached.created, attached.already_present) == (2 * WORKS, 2 * WORKS, 0)
     assert (attached.job_works, attached.errors) == (WORKS, {})
-    assert stats["works_per_job"] == {target.connection_job_id: WORKS}
-    assert stats["artifacts_per_job"] == {target.connection_job_id: 2 * WORKS}
-    assert stats["duplicate_work_external_ids"] == []
-    assert stats["duplicate_work_external_ids_by_job"] == {}
-    assert stats["duplicate_artifact_external_ids"] == {}
+    assert_imported_once(stats, target.connection_job_id, WORKS)
     if lenient:
         assert stats["duplicate_external_ids_rejected"] == stats["duplicate_artifact_external_ids_rejected"] == 0
-    faults = stats["faults_injected"]
-    assert faults["error"] > 0
-    assert faults["rate_limit"] > 0
-    assert faults["commit_then_fail"] > 0  # some creates landed unanswered: they must not land twice
+    FAULTS.assert_each_fired(stats)
     assert stats["logins"] > 1  # the token expired during the run and the client logged in again
     assert stats["requests"]["loginViaPersonalApiToken"].get("200", 0) >= 2
     if mode == "drop":  # every commit-then-fail was a response cut mid-body (logins included)
-        assert sum(by.get("dropped", 0) for by in stats["requests"].values()) == faults["commit_then_fail"]
+        dropped = sum(by.get("dropped", 0) for by in stats["requests"].values())
+        assert dropped == stats["faults_injected"]["commit_then_fail"]
 
     # Re-running (an Airflow retry) creates nothing and sends no create at all.
     rerun = JobWorksImport(bulk_client, target).run(works)

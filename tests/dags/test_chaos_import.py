@@ -13,9 +13,13 @@ from datetime import timedelta
 import pytest
 
 from airflow_provider_filed.client.bulk import JobWorksImport
+from tests.conftest import TransientFaults, assert_imported_once
 from tests.dags.exports import write_exports
 
 CLIENTS = 2_000
+FAULTS = TransientFaults(
+    error_rate=0.10, rate_limit_rate=0.05, commit_then_fail_rate=0.05, retry_after_s=0.05, seed=2026
+)
 
 
 @pytest.fixture
@@ -34,7 +38,7 @@ def dies_once_mid_batch(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-# Batches of 5 make ~400 createJobWorks requests, so the 2% commit-then-fail rate fires (P(none) < 0.1%).
+# Batches of 5 make ~400 createJobWorks requests, so the 5% commit-then-fail rate fires (P(none) < 0.1%).
 @pytest.mark.timeout(240)
 def test_chaos_import_creates_every_client_exactly_once(
     run_dag, filed_connection_with, airflow_helpers, tmp_path, dies_once_mid_batch
@@ -42,16 +46,7 @@ def test_chaos_import_creates_every_client_exactly_once(
     from airflow.dag_processing.dagbag import DagBag
 
     emulator = filed_connection_with(batch_size=5, artifacts_per_request=40, max_concurrency=4, max_attempts=20)
-    emulator.configure(
-        error_rate=0.10,
-        rate_limit_rate=0.05,
-        retry_after_s=0.05,
-        commit_then_fail_rate=0.05,
-        lenient_duplicates=True,
-        token_ttl_s=1.0,
-        processing_time_s=0.5,
-        seed=2026,
-    )
+    FAULTS.inject(emulator, lenient_duplicates=True, token_ttl_s=1.0, processing_time_s=0.5)
     clients, documents = write_exports(tmp_path, CLIENTS)
     dag = DagBag().get_dag("filed_tax_season_import")
     for task in dag.tasks:
@@ -65,17 +60,10 @@ def test_chaos_import_creates_every_client_exactly_once(
     assert dag_run.state == "success", states
     stats = emulator.stats()
     job_id = airflow_helpers.xcom_value(dag_run, "create_connection_job")
-    assert stats["works_per_job"] == {job_id: CLIENTS}
-    assert stats["artifacts_per_job"] == {job_id: 2 * CLIENTS}
-    assert stats["duplicate_work_external_ids"] == []
-    assert stats["duplicate_work_external_ids_by_job"] == {}
-    assert stats["duplicate_artifact_external_ids"] == {}
+    assert_imported_once(stats, job_id, CLIENTS)
     assert stats["duplicate_external_ids_rejected"] == 0  # decided by reading, never by Filed refusing
     assert stats["jobs"] == {job_id: "completed"}
-    injected = stats["faults_injected"]
-    assert injected["error"] > 0
-    assert injected["rate_limit"] > 0
-    assert injected["commit_then_fail"] > 0
+    FAULTS.assert_each_fired(stats)
     assert stats["logins"] > 1
     retried = [
         ti for ti in dag_run.get_task_instances() if ti.task_id == "import_batch.create_job_works" and ti.try_number > 1
