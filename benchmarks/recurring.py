@@ -20,6 +20,7 @@ import gc
 import json
 import sqlite3
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,11 @@ def _execute(operator: Any, ti: _TaskInstance) -> Any:
     value = operator.execute({"ti": ti}, **sentinel)
     ti.xcom_push("return_value", value)
     return value
+
+
+def _batch_task(operator: Callable[..., Any], name: str, job_id: str, **arguments: Any) -> Any:
+    """The example DAG's ``import_batch.<name>`` task in connection job ``job_id``, on the benchmark's connection."""
+    return operator(task_id=f"import_batch.{name}", connection_job_id=job_id, filed_conn_id=CONN_ID, **arguments)
 
 
 PLAN_STEPS = ("read_clients", "read_documents", "_read_held", "_stage")
@@ -150,20 +156,16 @@ def season_import(emulator: dict[str, Any], clients: str, documents: str, run_id
             peak_batch = 0.0
             for batch in batches:
                 reset_peak_rss()
-                works = CreateJobWorksOperator(
-                    task_id="import_batch.create_job_works",
-                    connection_job_id=job_id,
-                    works=batch["works"],
-                    check_existing=False,
-                    filed_conn_id=CONN_ID,
+                works = _batch_task(
+                    CreateJobWorksOperator, "create_job_works", job_id, works=batch["works"], check_existing=False
                 )
                 created = _execute(works, ti)
-                artifacts = CreateJobWorkArtifactsOperator(
-                    task_id="import_batch.create_job_work_artifacts",
-                    connection_job_id=job_id,
+                artifacts = _batch_task(
+                    CreateJobWorkArtifactsOperator,
+                    "create_job_work_artifacts",
+                    job_id,
                     artifacts=batch["artifacts"],
                     job_work_ids=created,
-                    filed_conn_id=CONN_ID,
                 )
                 _execute(artifacts, ti)
                 works.hook.close()
