@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
 from airflow_provider_filed.client.models import (
@@ -51,7 +52,7 @@ def _field_name(model: type[BaseModel], loc: Sequence[Any]) -> str | None:
 
 def _normalise_keys(row: Any) -> Any:
     """Accept snake_case keys too (``external_id``), since CSV headers and Python dicts use them."""
-    if not isinstance(row, Mapping):
+    if not isinstance(row, Mapping) or (type(row) is dict and "external_id" not in row):
         return row
     return {("externalId" if k == "external_id" else k): v for k, v in row.items()}
 
@@ -68,15 +69,28 @@ def parse_rows(
     model: type[M], rows: Iterable[Any], *, numbers: Iterable[int] | None = None, unit: str = "row"
 ) -> tuple[list[M], list[InputProblem]]:
     """Validate each row into ``model``; return the good ones and every problem (rows numbered 1, 2… unless
-    ``numbers`` says otherwise, e.g. a file's own line numbers with ``unit="line"``)."""
-    parsed: list[M] = []
-    problems: list[InputProblem] = []
-    for number, row in zip(numbers or itertools.count(1), rows, strict=False):
-        item, row_problems = validate_row(model, row, number, unit=unit)
-        if item is not None:
-            parsed.append(item)
-        problems += row_problems
-    return parsed, problems
+    ``numbers`` says otherwise, e.g. a file's own line numbers with ``unit="line"``).
+
+    All rows go through pydantic's core in one call; the good ones are picked out only when some fail.
+    """
+    normalised = [_normalise_keys(row) for row in rows]
+    try:
+        return _list_adapter(model).validate_python(normalised), []
+    except ValidationError as exc:
+        errors = exc.errors()
+    numbered = list(numbers) if numbers is not None else [n + 1 for n in range(len(normalised))]
+    failed = {int(e["loc"][0]) for e in errors}
+    good = [model.model_validate(row) for n, row in enumerate(normalised) if n not in failed]
+    problems = [
+        InputProblem(numbered[int(e["loc"][0])], _field_name(model, e["loc"][1:]), _reason(e), unit=unit)
+        for e in errors
+    ]
+    return good, problems
+
+
+@functools.cache
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def duplicate_external_ids(
@@ -119,8 +133,8 @@ def parse_artifacts(
             f"must map client externalIds to lists of artifacts, got {type(artifacts).__name__}",
             source=source,
         )
-    result: dict[str, list[CreateJobWorkArtifactsInput]] = {}
     problems: list[InputProblem] = []
+    groups: list[tuple[str, Sequence[Any]]] = []
     seen: set[str] = set()
     for raw_id, rows in artifacts.items():
         client_id = normalise_text(raw_id) if isinstance(raw_id, str) else str(raw_id)
@@ -131,13 +145,30 @@ def parse_artifacts(
         if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
             problems.append(InputProblem(None, client_id, "must be a list of artifacts"))
             continue
-        parsed, row_problems = parse_rows(CreateJobWorkArtifactsInput, rows)
+        groups.append((client_id, rows))
+    result = _artifacts_by_client(groups)
+    for client_id, (parsed, row_problems) in result.items():
         problems += [InputProblem(None, f"{client_id}[{p.row}].{p.field}", p.reason) for p in row_problems]
-        dupes = duplicate_external_ids(a.external_id for a in parsed)
-        problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
-        result[client_id] = parsed
+        if len({a.external_id for a in parsed}) < len(parsed):
+            dupes = duplicate_external_ids(a.external_id for a in parsed)
+            problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
     if problems:
         raise FiledInputError(problems, source=source)
-    if not any(result.values()):
+    if not any(parsed for parsed, _ in result.values()):
         raise FiledInputError("no artifacts to attach", source=source)
+    return {client_id: parsed for client_id, (parsed, _) in result.items()}
+
+
+def _artifacts_by_client(
+    groups: Sequence[tuple[str, Sequence[Any]]],
+) -> dict[str, tuple[list[CreateJobWorkArtifactsInput], list[InputProblem]]]:
+    """Every client's artifacts validated in one call; client by client again only to place problems."""
+    parsed, problems = parse_rows(CreateJobWorkArtifactsInput, [row for _, rows in groups for row in rows])
+    if problems:
+        return {client_id: parse_rows(CreateJobWorkArtifactsInput, rows) for client_id, rows in groups}
+    result: dict[str, tuple[list[CreateJobWorkArtifactsInput], list[InputProblem]]] = {}
+    start = 0
+    for client_id, rows in groups:
+        result[client_id] = (parsed[start : start + len(rows)], [])
+        start += len(rows)
     return result

@@ -37,7 +37,7 @@ def _pages_request(
     variables: dict[str, Any] = {
         "workspaceId": scope.workspace_id,
         "connectionId": scope.connection_id,
-        "filters": scope.filters.to_graphql() if scope.filters else None,
+        "filters": scope.filters,
         "limit": limit,
         **{f"o{i}": offset for i, offset in enumerate(offsets)},
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Strict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, GetPydanticSchema
 from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
 
 MAX_NAME_LENGTH = 255
 MAX_EXTERNAL_ID_LENGTH = 255
@@ -29,42 +31,53 @@ NO_CONTROL_CHARACTER = "^[^\x00-\x1f\x7f-\x9f]*$"
 HTTP_URL = "^https?://[^\x00-\x1f\x7f-\x9f]*$"
 
 
+#: Unicode White_Space: what surrounds text and is dropped (``str.strip()`` would also drop U+001C to U+001F,
+#: control characters that are refused anyway; pydantic's core strips exactly this set).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+_nfc = functools.partial(unicodedata.normalize, "NFC")
+
+
 def normalise_text(value: str) -> str:
     """The one normalisation of every text sent to Filed: surrounding spaces dropped, Unicode NFC.
 
     What validation accepts is exactly what is sent and what later steps match on (a client's
     ``" c-2 "`` in one file and ``"c-2"`` in another are the same client).
     """
-    value = value.strip()
-    return value if value.isascii() else unicodedata.normalize("NFC", value)
+    return _nfc(value.strip(WHITESPACE))
 
 
-# Required text fields: a string (not a number), not empty, not too long, with no control character.
-Name = Annotated[
-    str, Strict(), StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_CHARACTER)
-]
-ExternalId = Annotated[
-    str, Strict(), StringConstraints(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH, pattern=NO_CONTROL_CHARACTER)
-]
-ArtifactType = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64, pattern=NO_CONTROL_CHARACTER)]
-Url = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_URL_LENGTH, pattern=HTTP_URL)]
+def _text(max_length: int, pattern: str) -> Any:
+    """A required text field: a string (not a number), normalised, then not empty, not too long, matching
+    ``pattern``; every step in pydantic's core (NFC is a C function), so a season's export validates fast."""
+    schema = core_schema.chain_schema(
+        [
+            core_schema.str_schema(strict=True, strip_whitespace=True),
+            core_schema.no_info_plain_validator_function(_nfc),
+            core_schema.str_schema(min_length=1, max_length=max_length, pattern=pattern),
+        ]
+    )
+    return Annotated[str, GetPydanticSchema(lambda _type, _handler: schema)]
+
+
+if TYPE_CHECKING:
+    Name = str
+    ExternalId = str
+    ArtifactType = str
+    Url = str
+else:
+    Name = _text(MAX_NAME_LENGTH, NO_CONTROL_CHARACTER)
+    ExternalId = _text(MAX_EXTERNAL_ID_LENGTH, NO_CONTROL_CHARACTER)
+    ArtifactType = _text(64, NO_CONTROL_CHARACTER)
+    Url = _text(MAX_URL_LENGTH, HTTP_URL)
 
 
 class FiledInput(FiledModel):
-    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop; text normalised.
-
-    Every check but the normalisation runs in pydantic's core (one Python step per row), so a season's
-    export validates fast.
-    """
+    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop; text normalised."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: normalise_text(value) if isinstance(value, str) else value for key, value in data.items()}
-        return data
 
 
 class JobWorkFilters(FiledInput):

@@ -46,7 +46,7 @@ def connections(
 ) -> Op[list[models.ProviderConnection]]:
     variables: dict[str, Any] = {
         "workspaceId": workspace_id,
-        "filters": filters.to_graphql() if filters else None,
+        "filters": filters,
         "limit": limit,
         "offset": offset,
     }
@@ -61,7 +61,7 @@ def connections(
 
 
 def create_workspace(workspace: models.CreateWorkspaceInput) -> Op[models.Workspace]:
-    variables = {"input": workspace.to_graphql()}
+    variables = {"input": workspace}
     response = yield _call(documents.CREATE_WORKSPACE, variables, "createWorkspace", idempotent=False)
     return models.Workspace.model_validate(response.require("createWorkspace"))
 
@@ -115,7 +115,7 @@ def create_job_works_ids(
     connection_job_id: str, inputs: Sequence[models.CreateJobWorksInput], document: str = documents.CREATE_JOB_WORKS_IDS
 ) -> Op[list[dict[str, Any]]]:
     """The same request, answered as plain rows (by default only ``id`` and ``work.externalId``)."""
-    variables = {"connectionJobId": connection_job_id, "inputs": [i.to_graphql() for i in inputs]}
+    variables = {"connectionJobId": connection_job_id, "inputs": list(inputs)}
     response = yield _call(document, variables, "createJobWorks", idempotent=False)
     rows: list[dict[str, Any]] = response.require("createJobWorks")
     return rows
@@ -125,7 +125,7 @@ def create_job_work_artifacts(
     job_work_id: str, inputs: Sequence[models.CreateJobWorkArtifactsInput]
 ) -> Op[list[models.JobArtifact]]:
     """One ``createJobWorkArtifacts`` request for one job work, all-or-nothing."""
-    variables = {"jobWorkId": job_work_id, "inputs": [i.to_graphql() for i in inputs]}
+    variables = {"jobWorkId": job_work_id, "inputs": list(inputs)}
     response = yield _call(documents.CREATE_JOB_WORK_ARTIFACTS, variables, "createJobWorkArtifacts", idempotent=False)
     return [models.JobArtifact.model_validate(a) for a in response.require("createJobWorkArtifacts")]
 
@@ -157,7 +157,7 @@ def create_job_work_artifacts_aliased(
     variables: dict[str, Any] = {}
     for i, (job_work_id, inputs) in enumerate(groups):
         variables[f"j{i}"] = job_work_id
-        variables[f"i{i}"] = [a.to_graphql() for a in inputs]
+        variables[f"i{i}"] = inputs
     request = _call(
         documents.aliased_artifacts_mutation(len(groups)),
         variables,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 import httpx
+import pydantic_core
 
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import (
@@ -134,7 +135,10 @@ def request_headers(config: FiledClientConfig, request: GraphQLRequest) -> dict[
 
 
 def request_body(request: GraphQLRequest) -> bytes:
-    return json.dumps({"query": request.document, "variables": dict(request.variables)}).encode()
+    """The JSON body; input models among the variables are written in the API's names, unset optionals left out."""
+    return pydantic_core.to_json(
+        {"query": request.document, "variables": request.variables}, by_alias=True, exclude_none=True
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:

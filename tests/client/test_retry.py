@@ -150,9 +150,9 @@ def test_connection_refused_is_retried_then_raised(caplog: pytest.LogCaptureFixt
 
 def test_a_timeout_is_retried_for_reads(filed_emulator: EmulatorHandle, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger=RETRY_LOGGER)
-    with FiledClient(make_config(filed_emulator, timeout=0.1)) as client:
+    with FiledClient(make_config(filed_emulator, timeout=0.3)) as client:
         client.me()  # logs in while the gateway is fast
-        filed_emulator.configure(latency_ms=400, fault_operations=["me"])
+        filed_emulator.configure(latency_ms=1_500, fault_operations=["me"])
         with pytest.raises(FiledTransportError) as caught:
             client.me()
     assert caught.value.maybe_applied is True

@@ -1,0 +1,79 @@
+"""Validation of the user's rows: one call to pydantic's core for all rows, every problem placed by row and field."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from airflow_provider_filed.client.errors import FiledInputError, InputProblem
+from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works, parse_rows
+from airflow_provider_filed.client.models import (
+    WHITESPACE,
+    CreateJobWorksInput,
+    normalise_text,
+)
+
+
+def document(external_id: str, **fields: object) -> dict[str, object]:
+    return {
+        "name": "W-2",
+        "type": "w2",
+        "url": "https://files.example.test/w2.pdf",
+        "externalId": external_id,
+        **fields,
+    }
+
+
+def test_every_bad_row_is_named_with_its_field_and_the_good_ones_are_kept() -> None:
+    rows = [{"name": "A", "externalId": "a"}, {"name": "", "externalId": "b"}, "junk", {"name": "C", "external_id": 3}]
+    good, problems = parse_rows(CreateJobWorksInput, rows, numbers=[10, 11, 12, 13], unit="line")
+    assert [w.external_id for w in good] == ["a"]
+    assert problems == [
+        InputProblem(11, "name", "must not be empty", unit="line"),
+        InputProblem(12, None, "must be an object with the fields of the input", unit="line"),
+        InputProblem(13, "externalId", "must be a string, got int", unit="line"),
+    ]
+
+
+def test_clients_are_checked_whole_then_for_duplicates() -> None:
+    assert [w.external_id for w in parse_job_works([{"name": " A ", "external_id": " a "}])] == ["a"]
+    with pytest.raises(FiledInputError, match=r"row 2, field 'externalId': duplicate 'a' \(first at row 1\)"):
+        parse_job_works([{"name": "A", "externalId": "a"}, {"name": "B", "externalId": " a"}])
+
+
+def test_artifact_problems_name_the_client_and_position_and_duplicates_are_found_beside_them() -> None:
+    artifacts = {
+        "c-1": [document("d1"), document("d2", url="ftp://x")],
+        "c-2": [document("d1"), document("d1")],
+        "c-3": [document("d3", name="\x07")],
+    }
+    with pytest.raises(FiledInputError) as raised:
+        parse_artifacts(artifacts)
+    assert [str(p) for p in raised.value.problems] == [
+        "field 'c-1[2].url': must be an http(s) URL that Filed can download",
+        "field 'c-2[2].externalId': duplicate 'd1' (first at row 1)",
+        "field 'c-3[1].name': contains a control character (U+0007)",
+    ]
+
+
+def test_artifacts_are_grouped_back_by_client_in_order() -> None:
+    parsed = parse_artifacts({" c-1 ": [document("d1"), document("d2")], "c-2": [document("d3")]})
+    assert {client: [a.external_id for a in items] for client, items in parsed.items()} == {
+        "c-1": ["d1", "d2"],
+        "c-2": ["d3"],
+    }
+
+
+@pytest.mark.parametrize("value", [" e\u0301 ", "\u3000x\xa0", "\tA\u2028", "plain"])
+def test_models_normalise_text_as_normalise_text_does(value: str) -> None:
+    work = CreateJobWorksInput.model_validate({"name": value, "externalId": value})
+    built = CreateJobWorksInput(name=value, external_id=value)
+    assert work.name == work.external_id == built.name == normalise_text(value)
+
+
+def test_the_whitespace_dropped_is_python_s_less_the_control_separators() -> None:
+    python_spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(WHITESPACE) == python_spaces - set("\x1c\x1d\x1e\x1f")
+    with pytest.raises(ValueError, match="string_pattern_mismatch"):
+        CreateJobWorksInput(name="a\x1f", external_id="a")
