@@ -101,12 +101,18 @@ class Me:
 
 
 @dataclass(slots=True, eq=False)
-class Workspace:
-    """One tax firm."""
+class PartnerRecord:
+    """A record a partner owns (others get NOT_FOUND), numbered in creation order as its id is."""
 
     id: str
     seq: int
     partnerId: str
+
+
+@dataclass(slots=True, eq=False)
+class Workspace(PartnerRecord):
+    """One tax firm."""
+
     slug: str
     displayName: str
     status: str
@@ -120,12 +126,9 @@ class Workspace:
 
 
 @dataclass(slots=True, eq=False)
-class ProviderConnection:
+class ProviderConnection(PartnerRecord):
     """A workspace's link to a provider; push-import jobs hang off active ones."""
 
-    id: str
-    seq: int
-    partnerId: str
     workspaceId: str
     providerKey: str
     status: str
@@ -141,12 +144,9 @@ class ProviderConnection:
 
 
 @dataclass(slots=True, eq=False)
-class ConnectionJob:
+class ConnectionJob(PartnerRecord):
     """An import batch; owns the trigger and finish times every derived status is computed from."""
 
-    id: str
-    seq: int
-    partnerId: str
     connectionId: str
     workspaceId: str
     name: str
@@ -256,14 +256,20 @@ class WorkArtifact:
 
 
 @dataclass(slots=True, eq=False)
-class JobArtifact:
-    """The link between a job work and one of its work artifacts."""
+class JobRecord:
+    """What Filed records of one connection job's import: the id, when, in which workspace and job."""
 
     id: str
     createdAt: float
     workspaceId: str
-    artifactId: str
     connectionJobId: str
+
+
+@dataclass(slots=True, eq=False)
+class JobArtifact(JobRecord):
+    """The link between a job work and one of its work artifacts."""
+
+    artifactId: str
     jobWorkId: str
     workArtifact: WorkArtifact
 
@@ -273,15 +279,11 @@ class JobArtifact:
 
 
 @dataclass(slots=True, eq=False)
-class JobWork:
+class JobWork(JobRecord):
     """A work as imported by one connection job, with the artifacts attached to it."""
 
-    id: str
     seq: int
-    createdAt: float
-    workspaceId: str
     workId: str
-    connectionJobId: str
     work: Work
     job: ConnectionJob
     jobWorkArtifacts: list[JobArtifact] = field(default_factory=list)

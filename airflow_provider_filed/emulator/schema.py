@@ -31,7 +31,6 @@ from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.errors import UNAUTHENTICATED, ApiError
 from airflow_provider_filed.emulator.models import (
     ConnectionJob,
-    JobArtifact,
     JobWork,
     Me,
     ProviderConnection,
@@ -42,7 +41,7 @@ from airflow_provider_filed.emulator.models import (
 )
 from airflow_provider_filed.emulator.paging import Page, page_from_args
 from airflow_provider_filed.emulator.store import Store
-from airflow_provider_filed.emulator.store.imports import CreateRules
+from airflow_provider_filed.emulator.store.imports import ARTIFACTS, WORKS, CreateRules, Kind
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 SORT_BY_ARGUMENT = "sortBy"
@@ -183,20 +182,19 @@ def resolve_create_job(_: None, info: GraphQLResolveInfo, connectionId: str, job
     return ctx.store.create_job(ctx.partner_session.partner, connectionId, jobName, status_case=ctx.config.status_case)
 
 
-@mutation.field("createJobWorks")
-def resolve_create_job_works(
-    _: None, info: GraphQLResolveInfo, connectionJobId: str, inputs: list[dict[str, Any]]
-) -> list[JobWork]:
-    ctx = _ctx(info)
-    return ctx.store.create_job_works(ctx.partner_session.partner, connectionJobId, inputs, ctx.create_rules)
+def _creates(kind: Kind) -> Any:
+    """The resolver of a create mutation: records made under one owner (a connection job, a job work)."""
+
+    def resolve(_: None, info: GraphQLResolveInfo, inputs: list[dict[str, Any]], **owner: str) -> list[Any]:
+        ctx = _ctx(info)
+        (owner_id,) = owner.values()
+        return ctx.store.create(kind, ctx.partner_session.partner, owner_id, inputs, ctx.create_rules)
+
+    return resolve
 
 
-@mutation.field("createJobWorkArtifacts")
-def resolve_create_job_work_artifacts(
-    _: None, info: GraphQLResolveInfo, jobWorkId: str, inputs: list[dict[str, Any]]
-) -> list[JobArtifact]:
-    ctx = _ctx(info)
-    return ctx.store.create_job_work_artifacts(ctx.partner_session.partner, jobWorkId, inputs, ctx.create_rules)
+mutation.set_field("createJobWorks", _creates(WORKS))
+mutation.set_field("createJobWorkArtifacts", _creates(ARTIFACTS))
 
 
 @mutation.field("triggerConnectionJob")

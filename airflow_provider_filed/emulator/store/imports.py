@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from airflow_provider_filed.emulator.paging import Page, in_creation_order, wind
 from airflow_provider_filed.emulator.store.state import StoreState, required_text
 
 DEFAULT_WORK_TAG = "individual"
+NO_LONGER_ACCEPTS_WORKS = "connection job {id} has status {status!r}: this status no longer accepts works"
+ALREADY_TRIGGERED = "connection job {id} was already triggered (status {status!r})"
 _MESSAGE_ID_LIMIT = 10
 
 T = TypeVar("T")
@@ -38,14 +41,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """What a create request makes: its name in the stats and the input fields that must not be empty."""
+    """What a create request makes: its name in the stats, the input fields that must not be empty, and the
+    owner within which an externalId is used once (its kind, and the ids it holds)."""
 
     name: str
     required: tuple[str, ...]
+    owner: str
+    used_external_ids: Callable[[Any], set[str]]
 
 
-WORKS = Kind("works", ("name", "externalId"))
-ARTIFACTS = Kind("artifacts", ("name", "type", "externalId"))
+WORKS = Kind("works", ("name", "externalId"), "provider connection", operator.attrgetter("work_external_ids"))
+ARTIFACTS = Kind("artifacts", ("name", "type", "externalId"), "job work", operator.attrgetter("artifact_external_ids"))
 
 
 class CreateRules(NamedTuple):
@@ -116,14 +122,11 @@ class Imports(StoreState):
             return job
 
     @staticmethod
-    def _require_pending(job: ConnectionJob, status_case: str) -> None:
+    def _require_pending(job: ConnectionJob, status_case: str, refusal: str = NO_LONGER_ACCEPTS_WORKS) -> None:
+        """BAD_USER_INPUT unless ``job`` is still pending: ``refusal`` says why (``{id}``, ``{status}``)."""
         if job.phase(now()) != PHASE_PENDING:
             status = cased(job.status, status_case)
-            raise bad_input(
-                f"connection job {job.id} has status {status!r}: this status no longer accepts works",
-                connectionJobId=job.id,
-                status=status,
-            )
+            raise bad_input(refusal.format(id=job.id, status=status), connectionJobId=job.id, status=status)
 
     def _create(
         self,
@@ -131,14 +134,11 @@ class Imports(StoreState):
         inputs: Sequence[Mapping[str, Any]],
         rules: CreateRules,
         kind: Kind,
-        existing: set[str],
-        owner: str,
+        owner: ProviderConnection | JobWork,
         build: Callable[[Sequence[Mapping[str, Any]], float], list[T]],
     ) -> list[T]:
-        """The one create path of works and artifacts: check, refuse reused externalIds (unless lenient), build.
-
-        ``existing`` holds the externalIds already used in ``owner`` (its connection, or its job work).
-        """
+        """The one create path of works and artifacts: check, refuse externalIds ``owner`` already holds
+        (unless lenient), build."""
         self._require_pending(job, rules.status_case)
         if len(inputs) > rules.max_inputs:
             raise bad_input(
@@ -150,39 +150,38 @@ class Imports(StoreState):
                 if not isinstance(value, str) or not value.strip():
                     raise bad_input(f"inputs[{index}].{name} must not be empty")
         external_ids = [item["externalId"] for item in inputs]
+        existing = kind.used_external_ids(owner)
         if not rules.lenient:
             conflicts, attempts = _duplicates(external_ids, existing)
             if conflicts:
                 self._rejected[kind.name] = self._rejected.get(kind.name, 0) + attempts
-                raise ApiError(
-                    CONFLICT, f"externalId already used in {owner}: {_listed(conflicts)}", externalIds=conflicts
-                )
+                message = f"externalId already used in {kind.owner} {owner.id}: {_listed(conflicts)}"
+                raise ApiError(CONFLICT, message, externalIds=conflicts)
         records = build(inputs, self._timestamp())
         existing.update(external_ids)
         return records
 
-    def create_job_works(
-        self, partner: Partner, job_id: str, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
-    ) -> list[JobWork]:
-        """Create one work per input, all or nothing; an externalId is unique within the connection unless lenient."""
+    def create(
+        self, kind: Kind, partner: Partner, owner_id: str, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
+    ) -> list[JobWork] | list[JobArtifact]:
+        """``createJobWorks`` (``owner_id``: a connection job) or ``createJobWorkArtifacts`` (a job work), all or
+        nothing; an externalId is used once in the provider connection, or in the job work, unless lenient."""
         with self._lock:
-            job = self._job_for(partner, job_id)
-            connection = self._connections[job.connectionId]
-            created = self._create(
-                job,
-                inputs,
-                rules,
-                WORKS,
-                connection.work_external_ids,
-                f"provider connection {connection.id}",
-                functools.partial(self._job_works_of, job),
-            )
-            for job_work in created:
-                self._job_works[job_work.id] = job_work
-                self._job_work_by_work[job_work.workId] = job_work
-            job.job_works.extend(created)
-            connection.job_works.extend(created)
-            return created
+            if kind is WORKS:
+                return self._create_job_works(self._job_for(partner, owner_id), inputs, rules)
+            return self._create_artifacts(self._job_work_for(partner, owner_id), inputs, rules)
+
+    def _create_job_works(
+        self, job: ConnectionJob, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
+    ) -> list[JobWork]:
+        connection = self._connections[job.connectionId]
+        created = self._create(job, inputs, rules, WORKS, connection, functools.partial(self._job_works_of, job))
+        for job_work in created:
+            self._job_works[job_work.id] = job_work
+            self._job_work_by_work[job_work.workId] = job_work
+        job.job_works.extend(created)
+        connection.job_works.extend(created)
+        return created
 
     def _job_works_of(self, job: ConnectionJob, inputs: Sequence[Mapping[str, Any]], created: float) -> list[JobWork]:
         """Records of new job works (fields passed by position: keyword calls cost a third more here)."""
@@ -191,27 +190,17 @@ class Imports(StoreState):
             work_id = self._next_id("work")
             seq, job_work_id = self._new_id("job_work")
             work = Work(work_id, item["name"], item["externalId"], DEFAULT_WORK_TAG, job)
-            job_works.append(JobWork(job_work_id, seq, created, job.workspaceId, work_id, job.id, work, job))
+            job_works.append(JobWork(job_work_id, created, job.workspaceId, job.id, seq, work_id, work, job))
         return job_works
 
-    def create_job_work_artifacts(
-        self, partner: Partner, job_work_id: str, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
+    def _create_artifacts(
+        self, job_work: JobWork, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
     ) -> list[JobArtifact]:
-        """Attach artifacts to a job work, all or nothing; an externalId is unique within the job work unless lenient."""
-        with self._lock:
-            job_work = self._job_work_for(partner, job_work_id)
-            created = self._create(
-                job_work.job,
-                inputs,
-                rules,
-                ARTIFACTS,
-                job_work.artifact_external_ids,
-                f"job work {job_work.id}",
-                functools.partial(self._artifacts_of, job_work),
-            )
-            job_work.jobWorkArtifacts.extend(created)
-            job_work.job.artifact_count += len(created)
-            return created
+        build = functools.partial(self._artifacts_of, job_work)
+        created = self._create(job_work.job, inputs, rules, ARTIFACTS, job_work, build)
+        job_work.jobWorkArtifacts.extend(created)
+        job_work.job.artifact_count += len(created)
+        return created
 
     def _artifacts_of(
         self, job_work: JobWork, inputs: Sequence[Mapping[str, Any]], created: float
@@ -235,7 +224,7 @@ class Imports(StoreState):
             )
             job_artifact_id = self._next_id("job_artifact")
             job_artifacts.append(
-                JobArtifact(job_artifact_id, created, job.workspaceId, artifact_id, job.id, job_work.id, artifact)
+                JobArtifact(job_artifact_id, created, job.workspaceId, job.id, artifact_id, job_work.id, artifact)
             )
         return job_artifacts
 
@@ -254,13 +243,7 @@ class Imports(StoreState):
         termination = re.compile(terminated_pattern) if terminated_pattern is not None else None
         with self._lock:
             job = self._job_for(partner, job_id)
-            if job.phase(now()) != PHASE_PENDING:
-                status = cased(job.status, status_case)
-                raise bad_input(
-                    f"connection job {job.id} was already triggered (status {status!r})",
-                    connectionJobId=job.id,
-                    status=status,
-                )
+            self._require_pending(job, status_case, ALREADY_TRIGGERED)
             for job_work in job.job_works:
                 failed = False
                 for job_artifact in job_work.jobWorkArtifacts:
