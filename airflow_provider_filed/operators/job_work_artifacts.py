@@ -81,9 +81,7 @@ class CreateJobWorkArtifactsOperator(InConnectionJobOperator):
         self.push_connection_job_id(context)
         if self.artifacts is None:
             self.log.info("No documents in this batch: nothing to attach in connection job %s", self.connection_job_id)
-            return ArtifactsImportResult(
-                connection_job_id=self.connection_job_id, total=0, created=0, already_present=0, job_works=0
-            ).model_dump(mode="json")
+            return ArtifactsImportResult.empty(self.connection_job_id).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
             artifacts = parse_artifacts(load_artifacts(self.artifacts))
             target = self.job_target()

@@ -64,9 +64,7 @@ class CreateJobWorksOperator(InConnectionJobOperator):
         self.push_connection_job_id(context)
         if self.works is None:
             self.log.info("No clients in this batch: nothing to create in connection job %s", self.connection_job_id)
-            return JobWorksImportResult(
-                connection_job_id=self.connection_job_id, total=0, created=0, already_present=0, job_work_ids={}
-            ).model_dump(mode="json")
+            return JobWorksImportResult.empty(self.connection_job_id).model_dump(mode="json")
         with fail_fast_on_permanent_errors():
             rows, numbers, unit = load_rows(self.works, required=("name", "externalId"))
             inputs = parse_job_works(rows, numbers=numbers, unit=unit)

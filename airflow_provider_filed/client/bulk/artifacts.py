@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import tenacity
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from airflow_provider_filed.client import operations
-from airflow_provider_filed.client.bulk.batches import batched, run_reported
+from airflow_provider_filed.client.bulk.batches import ImportResult, batched, run_reported
 from airflow_provider_filed.client.bulk.held import IDS_SHOWN, BulkImport, HeldWork, first_ids, read_held_works
 from airflow_provider_filed.client.errors import (
     FiledConflictError,
@@ -29,16 +29,14 @@ log = logging.getLogger(__name__)
 OnUnattachable = Literal["report", "fail"]
 
 
-class ArtifactsImportResult(BaseModel):
-    connection_job_id: str
-    total: int
-    created: int
-    already_present: int
+class ArtifactsImportResult(ImportResult):
+    """JSON-safe outcome: documents attached, already there, or unattachable, and the job works that failed."""
+
     unattachable: int = Field(default=0, description="documents of clients whose work is in another job")
     unattachable_external_ids: list[str] = Field(
         default_factory=list, description=f"the first {IDS_SHOWN}, as client/document externalIds"
     )
-    job_works: int
+    job_works: int = 0
     errors: dict[str, str] = Field(default_factory=dict, description="client externalId -> why it failed")
 
 

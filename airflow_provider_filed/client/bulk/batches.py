@@ -6,10 +6,27 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from pydantic import BaseModel, Field
+from typing_extensions import Self
+
 from airflow_provider_filed.client.errors import FiledError, FiledPartialImportError
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class ImportResult(BaseModel):
+    """What a bulk import reports (JSON-safe): its connection job, how many inputs it had, how many it created."""
+
+    connection_job_id: str
+    total: int
+    created: int
+    already_present: int = Field(default=0, description="already in this connection job (an earlier attempt)")
+
+    @classmethod
+    def empty(cls, connection_job_id: str) -> Self:
+        """The result of a batch with nothing in it."""
+        return cls(connection_job_id=connection_job_id, total=0, created=0)
 
 
 def batched(items: Sequence[T], size: int) -> list[Sequence[T]]:

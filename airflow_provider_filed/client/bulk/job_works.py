@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import tenacity
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from airflow_provider_filed.client import operations
-from airflow_provider_filed.client.bulk.batches import batched, run_reported
+from airflow_provider_filed.client.bulk.batches import ImportResult, batched, run_reported
 from airflow_provider_filed.client.bulk.held import IDS_SHOWN, BulkImport, HeldWork, first_ids, read_held_works
 from airflow_provider_filed.client.errors import FiledConflictError, FiledInputError
 from airflow_provider_filed.client.inputs import duplicate_external_ids
@@ -26,16 +26,14 @@ OnExisting = Literal["skip", "fail"]
 ExistingScope = Literal["connection", "job", "none"]
 
 
-class JobWorksImportResult(BaseModel):
+class JobWorksImportResult(ImportResult):
     """JSON-safe outcome: the job work id of every client in this job, and what was new, there, or skipped."""
 
-    connection_job_id: str
-    total: int
-    created: int
-    already_present: int = Field(description="already in this connection job (an earlier attempt)")
     skipped_existing: int = Field(default=0, description="already imported by another connection job")
     skipped_external_ids: list[str] = Field(default_factory=list, description=f"the first {IDS_SHOWN}")
-    job_work_ids: dict[str, str] = Field(description="client externalId -> job work id, for clients in this job")
+    job_work_ids: dict[str, str] = Field(
+        default_factory=dict, description="client externalId -> job work id, for clients in this job"
+    )
 
 
 @dataclass
