@@ -7,8 +7,9 @@ the shared ``state``) plus the seeded partner a reset returns to.
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -40,19 +41,6 @@ class SeedInfo:
         return {**values, "api_key": self.api_keys[0], "api_keys": list(self.api_keys)}
 
 
-@dataclass(frozen=True, slots=True)
-class _PartnerPlan:
-    """Fixed ids and times of a seeded partner, so a reset restores exactly the same state."""
-
-    number: int
-    api_keys: tuple[str, ...]
-    partner_id: str
-    user_id: str
-    workspace: tuple[int, str]
-    connection: tuple[int, str]
-    created_at: float
-
-
 class Store(Workspaces, Imports, DataStats, Views):
     """Thread-safe in-memory state of one emulated Filed gateway."""
 
@@ -60,47 +48,50 @@ class Store(Workspaces, Imports, DataStats, Views):
         if not api_keys:
             raise ValueError("at least one API key is required")
         super().__init__()
-        self._seed_plan = self._plan_partner(1, tuple(api_keys))
+        self._install_seed = self._plan_partner(1, tuple(api_keys))
         self.reset()
 
-    def _plan_partner(self, number: int, api_keys: tuple[str, ...]) -> _PartnerPlan:
-        return _PartnerPlan(
-            number=number,
-            api_keys=api_keys,
-            partner_id=self._next_id("partner"),
-            user_id=self._next_id("user"),
-            workspace=self._new_id("workspace"),
-            connection=self._new_id("connection"),
-            created_at=self._timestamp(),
-        )
+    def _plan_partner(self, number: int, api_keys: tuple[str, ...]) -> Callable[[], SeedInfo]:
+        """Reserve a partner's ids and creation time now; what it returns installs the partner (again at each reset)."""
+        ids = self._next_id("partner"), self._next_id("user"), self._new_id("workspace"), self._new_id("connection")
+        return functools.partial(self._install_partner, number, api_keys, *ids, self._timestamp())
 
-    def _install_partner(self, plan: _PartnerPlan) -> SeedInfo:
-        suffix = "" if plan.number == 1 else f" {plan.number}"
+    def _install_partner(
+        self,
+        number: int,
+        api_keys: tuple[str, ...],
+        partner_id: str,
+        user_id: str,
+        workspace_ident: tuple[int, str],
+        connection_ident: tuple[int, str],
+        created_at: float,
+    ) -> SeedInfo:
+        suffix = "" if number == 1 else f" {number}"
         user = User(
-            id=plan.user_id,
-            email=f"partner{plan.number}@partner.filed.emulator",
+            id=user_id,
+            email=f"partner{number}@partner.filed.emulator",
             name=f"Demo Partner{suffix}",
             role="owner",
         )
-        partner = Partner(id=plan.partner_id, name=f"Demo Partner{suffix}", user=user, api_keys=list(plan.api_keys))
+        partner = Partner(id=partner_id, name=f"Demo Partner{suffix}", user=user, api_keys=list(api_keys))
         self._partners[partner.id] = partner
-        for key in plan.api_keys:
+        for key in api_keys:
             self._partner_by_key[key] = partner
         workspace = self._add_workspace(
-            partner, plan.workspace, f"Demo Tax Firm{suffix}", plan.created_at, firm_size="sm", users=[user]
+            partner, workspace_ident, f"Demo Tax Firm{suffix}", created_at, firm_size="sm", users=[user]
         )
         connection = self._add_connection(
             workspace,
-            plan.connection,
+            connection_ident,
             SEED_PROVIDER_KEY,
-            plan.created_at,
+            created_at,
             status=CONNECTION_ACTIVE,
             start_inputs={},
             settings={},
         )
         return SeedInfo(
             partner_id=partner.id,
-            api_keys=plan.api_keys,
+            api_keys=api_keys,
             user_id=user.id,
             workspace_id=workspace.id,
             workspace_slug=workspace.slug,
@@ -111,7 +102,7 @@ class Store(Workspaces, Imports, DataStats, Views):
         """Back to the seeded partner, workspace and connection, with the same ids and API keys."""
         with self._lock:
             self._clear()
-            self.seed = self._install_partner(self._seed_plan)
+            self.seed = self._install_seed()
             return self.seed
 
     def add_partner(self, api_key: str | None = None) -> SeedInfo:
@@ -120,5 +111,4 @@ class Store(Workspaces, Imports, DataStats, Views):
             key = api_key or f"filed-emulator-{secrets.token_hex(16)}"
             if key in self._partner_by_key:
                 raise bad_input("API key already belongs to a partner")
-            plan = self._plan_partner(len(self._partners) + 1, (key,))
-            return self._install_partner(plan)
+            return self._plan_partner(len(self._partners) + 1, (key,))()
