@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -135,3 +137,33 @@ def test_an_expected_count_is_carried_and_enforced(filed_connection) -> None:
     event = first_event(trigger)
     assert event["status"] == JobWorksEvent.TIMEOUT.value  # 2 of 3 seen: never a success
     assert "2 job works of 3 expected" in event["message"]
+
+
+FIRST_POLL_IMPORTS = """
+import asyncio, json, sys, threading
+from airflow_provider_filed.triggers.job_works import JobWorksTrigger
+
+trigger = JobWorksTrigger(**json.loads(sys.argv[1]))
+on_the_loop = []
+
+def imports(event, args):
+    if event == "import" and threading.current_thread() is threading.main_thread() and args[0] not in sys.modules:
+        on_the_loop.append(args[0])
+
+async def wait():
+    sys.addaudithook(imports)
+    return [event.payload["status"] async for event in trigger.run()]
+
+print(json.dumps({"events": asyncio.run(wait()), "imported_on_the_loop": on_the_loop}))
+"""
+
+
+def test_the_first_poll_imports_nothing_on_the_event_loop(filed_connection) -> None:
+    """A fresh triggerer process: modules the first poll needs are imported in a worker thread, not on the loop."""
+    job_id = triggered_job(filed_connection, ["https://files.example.test/ok.pdf"])
+    kwargs = make_trigger(filed_connection, job_id).serialize()[1]
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_POLL_IMPORTS, json.dumps(kwargs)], capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {"events": ["success"], "imported_on_the_loop": []}
