@@ -15,7 +15,7 @@ help:
 	@echo "make bench-quick  a smoke run: 1,000 clients, one repetition, no DAG run (benchmarks/.out/)"
 	@echo "make celery-demo  5,000 clients on CeleryExecutor, Postgres, Redis and two workers"
 	@echo "make chaos        the celery-demo stack under faults: kills a worker and the triggerer, freezes Filed"
-	@echo "make test-compat  the suite on Airflow 3.2.0 + Python 3.10, and on Python 3.13"
+	@echo "make test-compat  the suite on Airflow 3.3.0 + Python 3.10 (the floor), and on Python 3.13"
 
 env:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { echo "Installing uv (pip install uv)..."; python3 -m pip install --quiet uv; }
