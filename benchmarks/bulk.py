@@ -158,20 +158,32 @@ def provider(
 
 def hot_paths(n: int, repeat: int = 3) -> dict[str, float]:
     """CPU (best of ``repeat``) of the per-row work on the provider's import path for ``n`` clients, without
-    cProfile's overhead: validating the rows into input models, and turning them back into variables."""
+    cProfile's overhead: validating the rows into input models, and writing the request bodies from them."""
     import time
 
+    from airflow_provider_filed.client import documents as provider_documents
     from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works
+    from airflow_provider_filed.client.transport import GraphQLRequest, request_body
 
     rows = clients(n, "hot")
     docs = documents(rows)
     works_in, docs_in = parse_job_works(rows), parse_artifacts(docs)
+    groups = [(f"jw-{i}", inputs) for i, inputs in enumerate(docs_in.values())]
+
+    def bodies() -> None:
+        for batch in chunks(works_in, INPUTS_PER_REQUEST):
+            request_body(GraphQLRequest("", {"connectionJobId": "job", "inputs": batch}, "createJobWorks"))
+        for chunk in chunks(groups, WORKS_PER_ARTIFACT_REQUEST):
+            variables = {
+                key: value for i, (jw, inputs) in enumerate(chunk) for key, value in ((f"j{i}", jw), (f"i{i}", inputs))
+            }
+            document = provider_documents.aliased_artifacts_mutation(len(chunk))
+            request_body(GraphQLRequest(document, variables, "createJobWorkArtifacts"))
+
     pieces: dict[str, Callable[[], Any]] = {
         f"`parse_job_works` of {n:,} clients": lambda: parse_job_works(rows),
         f"`parse_artifacts` of {2 * n:,} documents": lambda: parse_artifacts(docs),
-        f"`to_graphql()` of the {3 * n:,} inputs": lambda: (
-            [w.to_graphql() for w in works_in] + [a.to_graphql() for v in docs_in.values() for a in v]
-        ),
+        f"request bodies of the {3 * n:,} inputs (`request_body`)": bodies,
     }
     result = {}
     for name, piece in pieces.items():
