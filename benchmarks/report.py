@@ -851,8 +851,9 @@ def findings(results: dict[str, Any]) -> list[str]:
             "would allocate less and make them rarer. "
             + f"On the loop itself the trigger ran {fmt_s(plain['loop_busy_s'])} in all (sampled; the most in "
             + "; ".join(f"`{where}` {fmt_s(seconds)}" for where, seconds in plain["loop_busy_by_function"][:2])
-            + f"), including the first poll's one-time costs: {plain.get('modules_imported_during_wait', 0)} modules "
-            "imported on the loop (httpx's async transport and the async connection lookup load lazily: "
+            + f"). The first poll's one-time costs run in worker threads: {plain.get('modules_imported_during_wait', 0)} "
+            "modules first imported (httpx's async transport and the async connection lookup load lazily, and the "
+            "trigger imports them off the loop first, `triggers/job_works.py` `LAZY_MODULES`: "
             + ", ".join(f"`{name}`" for name in plain.get("imported_during_wait", [])[:8])
             + ") and the TLS context of the first `AsyncFiledClient` (`client/transport.py` `tls_context`)."
         )
