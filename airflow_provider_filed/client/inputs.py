@@ -52,7 +52,9 @@ def _field_name(model: type[BaseModel], loc: Sequence[Any]) -> str | None:
 
 def _normalise_keys(row: Any) -> Any:
     """Accept snake_case keys too (``external_id``), since CSV headers and Python dicts use them."""
-    if not isinstance(row, Mapping) or (type(row) is dict and "external_id" not in row):
+    if type(row) is dict and "external_id" not in row:
+        return row
+    if not isinstance(row, Mapping):
         return row
     return {("externalId" if k == "external_id" else k): v for k, v in row.items()}
 

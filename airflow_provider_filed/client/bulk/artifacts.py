@@ -86,15 +86,19 @@ class ArtifactsImport(BulkImport):
         total = sum(len(a) for a in artifacts.values())
         groups: list[Group] = []
         unattachable: list[str] = []
+        batch_size = self.client.config.batch_size
         for client, inputs in artifacts.items():
             work = held[client]
             missing = [a for a in inputs if a.external_id not in work.artifacts]
             if missing and work.connection_job_id != job:
                 unattachable += [f"{client}/{a.external_id}" for a in missing]
                 continue
-            groups += [
-                (client, work.job_work_id, list(part)) for part in batched(missing, self.client.config.batch_size)
-            ]
+            if not missing:
+                continue
+            if len(missing) <= batch_size:
+                groups.append((client, work.job_work_id, missing))
+            else:
+                groups += [(client, work.job_work_id, list(part)) for part in batched(missing, batch_size)]
         if unattachable and self.on_unattachable == "fail":
             raise FiledConflictError(
                 f"{len(unattachable):,} documents belong to clients imported by an earlier connection job, which "
