@@ -295,15 +295,11 @@ def recurring_targets(results: dict[str, Any]) -> list[Target]:
         n = season["clients"]
         if rerun:
             fields = rerun["phases"]["plan_import"]["by_field"]
-            targets.append(
-                Target(
-                    "#11",
-                    f"re-run of the same {n:,}-client import (all skipped) ≤ 120 requests",
-                    rerun["requests"] <= 120 and rerun["batches"] == 0,
-                    f"{rerun['requests']} requests ({', '.join(f'{k} {v}' for k, v in fields.items())}), "
-                    f"{rerun['batches']} batches staged, {fmt_s(rerun['wall_s'])}",
-                )
-            )
+            by_field = ", ".join(f"{k} {v}" for k, v in fields.items())
+            title = f"re-run of the same {n:,}-client import (all skipped) ≤ 120 requests"
+            met = rerun["requests"] <= 120 and rerun["batches"] == 0
+            detail = f"{rerun['requests']} requests ({by_field}), {rerun['batches']} batches staged"
+            targets.append(Target("#11", title, met, f"{detail}, {fmt_s(rerun['wall_s'])}"))
         big = data.get("big") or season
         first = big["first"]
         worst = max(first["peak_rss_mb"], big.get("rerun", first)["peak_rss_mb"])

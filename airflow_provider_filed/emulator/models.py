@@ -110,7 +110,18 @@ class PartnerRecord:
 
 
 @dataclass(slots=True, eq=False)
-class Workspace(PartnerRecord):
+class EditableRecord(PartnerRecord):
+    """A partner's record that can change after creation: ``updatedAt`` starts at ``createdAt``."""
+
+    createdAt: float
+    updatedAt: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.updatedAt = self.createdAt
+
+
+@dataclass(slots=True, eq=False)
+class Workspace(EditableRecord):
     """One tax firm."""
 
     slug: str
@@ -119,14 +130,12 @@ class Workspace(PartnerRecord):
     workspaceType: str
     metadata: Any
     firmSize: str | None
-    createdAt: float
-    updatedAt: float
     connection_list: list[ProviderConnection] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
 
 
 @dataclass(slots=True, eq=False)
-class ProviderConnection(PartnerRecord):
+class ProviderConnection(EditableRecord):
     """A workspace's link to a provider; push-import jobs hang off active ones."""
 
     workspaceId: str
@@ -136,8 +145,6 @@ class ProviderConnection(PartnerRecord):
     displayName: str | None
     settings: Any
     provider: dict[str, str]
-    createdAt: float
-    updatedAt: float
     start_inputs: dict[str, Any] = field(default_factory=dict)
     job_works: list[JobWork] = field(default_factory=list)
     work_external_ids: set[str] = field(default_factory=set)

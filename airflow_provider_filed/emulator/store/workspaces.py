@@ -54,7 +54,6 @@ class Workspaces(StoreState):
             metadata=metadata,
             firmSize=firm_size,
             createdAt=created,
-            updatedAt=created,
             users=list(users),
         )
         self._workspaces[workspace.id] = workspace
@@ -88,7 +87,6 @@ class Workspaces(StoreState):
             settings=settings,
             provider=provider,
             createdAt=created,
-            updatedAt=created,
             start_inputs=start_inputs,
         )
         self._connections[connection.id] = connection
