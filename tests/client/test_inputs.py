@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from airflow_provider_filed.client import inputs
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
-from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works, parse_rows
+from airflow_provider_filed.client.inputs import collector_paused, parse_artifacts, parse_job_works, parse_rows
 from airflow_provider_filed.client.models import (
     WHITESPACE,
     CreateJobWorksInput,
@@ -77,3 +82,56 @@ def test_the_whitespace_dropped_is_python_s_less_the_control_separators() -> Non
     assert set(WHITESPACE) == python_spaces - set("\x1c\x1d\x1e\x1f")
     with pytest.raises(ValueError, match="string_pattern_mismatch"):
         CreateJobWorksInput(name="a\x1f", external_id="a")
+
+
+@pytest.fixture
+def collector_seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether automatic garbage collection was on while the rows went through pydantic's core."""
+    seen: list[bool] = []
+    validate = inputs.parse_rows
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(inputs, "parse_rows", watched)
+    assert gc.isenabled()
+    yield seen
+    assert gc.isenabled(), "validation left the garbage collector off"
+
+
+def test_rows_are_validated_with_the_collector_paused_and_it_resumes_after(collector_seen: list[bool]) -> None:
+    parse_job_works([{"name": "A", "externalId": "a"}])
+    parse_artifacts({"a": [document("a-1")]})
+    with pytest.raises(FiledInputError):
+        parse_artifacts({"a": [document("a-1", url="ftp://x")]})
+    assert set(collector_seen) == {False}
+
+
+def test_a_collector_the_caller_turned_off_stays_off() -> None:
+    gc.disable()
+    try:
+        parse_job_works([{"name": "A", "externalId": "a"}])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_threads_validating_at_once_share_one_pause() -> None:
+    inside, release = threading.Barrier(2), threading.Event()
+    states: list[bool] = []
+
+    @collector_paused
+    def first() -> None:
+        inside.wait()
+        release.wait(5)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    with collector_paused.held():
+        inside.wait()
+        release.set()
+        thread.join(5)
+        states.append(gc.isenabled())  # the other thread's pause ended; this one still holds
+    states.append(gc.isenabled())
+    assert states == [False, True]
