@@ -54,13 +54,13 @@ def sizes(quick: bool) -> dict[str, Any]:
         }
     return {
         "clients": 10_000,
-        "reps": 3,
+        "reps": 5,
         "naive_sample": 50,
         "scaling": [1_000, 10_000, 50_000],
         "recurring": 50_000,
         "big": 100_000,
         "dag_batch_size": 10_000,
-        "parse_repeats": 3,
+        "parse_repeats": 7,
         "waiting": 10_000,
     }
 
