@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from airflow_provider_filed.client.collector import collector_paused
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
 from airflow_provider_filed.client.models import (
     HTTP_URL,
@@ -21,8 +19,6 @@ from airflow_provider_filed.client.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-P = ParamSpec("P")
-R = TypeVar("R")
 
 _REASONS = {
     "missing": "is required",
@@ -31,46 +27,6 @@ _REASONS = {
     "dict_type": "must be an object",
     "model_type": "must be an object with the fields of the input",
 }
-
-
-class _CollectorPause:
-    """Automatic garbage collection held off while rows are validated, then restored as it was.
-
-    A season's rows become tens of thousands of models and dicts at once, none in a reference cycle: the
-    collector would scan them again and again for nothing (a third of ``parse_artifacts``'s CPU). Threads
-    validating at once share one pause; it ends with the last of them.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._resume = False
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._lock:
-            if self._holders == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0 and self._resume:
-                    gc.enable()
-
-    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(fn)
-        def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-            with self.held():
-                return fn(*args, **kwargs)
-
-        return paused
-
-
-collector_paused = _CollectorPause()
 
 
 def _reason(error: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 import pydantic_core
 
+from airflow_provider_filed.client.collector import collector_paused
 from airflow_provider_filed.client.config import FiledClientConfig
 from airflow_provider_filed.client.errors import (
     FiledAuthError,
@@ -121,6 +122,7 @@ def post_arguments(config: FiledClientConfig, request: GraphQLRequest) -> dict[s
     return {"url": config.url, "content": request_body(request), "headers": request_headers(config, request)}
 
 
+@collector_paused
 def answer_of(request: GraphQLRequest, response: httpx.Response, started: float) -> GraphQLResponse:
     """The response to ``request`` (logged with its timing), or the mapped error."""
     log.debug("Filed %s: HTTP %d in %.3fs", request.operation, response.status_code, time.monotonic() - started)
@@ -290,6 +292,7 @@ class Stepper(Generic[T]):
         self.ask: Ask | None = None
         self._step(lambda: next(op))
 
+    @collector_paused
     def _step(self, advance: Callable[[], Ask]) -> None:
         try:
             self.ask = advance()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from airflow_provider_filed.client import inputs
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
-from airflow_provider_filed.client.inputs import collector_paused, parse_artifacts, parse_job_works, parse_rows
+from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works, parse_rows
 from airflow_provider_filed.client.models import (
     WHITESPACE,
     CreateJobWorksInput,
@@ -106,32 +105,3 @@ def test_rows_are_validated_with_the_collector_paused_and_it_resumes_after(colle
     with pytest.raises(FiledInputError):
         parse_artifacts({"a": [document("a-1", url="ftp://x")]})
     assert set(collector_seen) == {False}
-
-
-def test_a_collector_the_caller_turned_off_stays_off() -> None:
-    gc.disable()
-    try:
-        parse_job_works([{"name": "A", "externalId": "a"}])
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
-def test_threads_validating_at_once_share_one_pause() -> None:
-    inside, release = threading.Barrier(2), threading.Event()
-    states: list[bool] = []
-
-    @collector_paused
-    def first() -> None:
-        inside.wait()
-        release.wait(5)
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    with collector_paused.held():
-        inside.wait()
-        release.set()
-        thread.join(5)
-        states.append(gc.isenabled())  # the other thread's pause ended; this one still holds
-    states.append(gc.isenabled())
-    assert states == [False, True]
