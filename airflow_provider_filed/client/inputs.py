@@ -147,33 +147,39 @@ def parse_artifacts(
             problems.append(InputProblem(None, repr(raw_id), f"is client {client_id!r} again (spaces are dropped)"))
             continue
         seen.add(client_id)
-        if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+        if type(rows) is not list and (isinstance(rows, str | bytes) or not isinstance(rows, Sequence)):
             problems.append(InputProblem(None, client_id, "must be a list of artifacts"))
             continue
         groups.append((client_id, rows))
-    result = _artifacts_by_client(groups)
-    for client_id, (parsed, row_problems) in result.items():
-        problems += [InputProblem(None, f"{client_id}[{p.row}].{p.field}", p.reason) for p in row_problems]
-        if len({a.external_id for a in parsed}) < len(parsed):
+    by_client, row_problems = _artifacts_by_client(groups)
+    for client_id, parsed in by_client.items():
+        problems += row_problems.get(client_id, ())
+        if len(parsed) > 1 and len({a.external_id for a in parsed}) < len(parsed):
             dupes = duplicate_external_ids(a.external_id for a in parsed)
             problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
     if problems:
         raise FiledInputError(problems, source=source)
-    if not any(parsed for parsed, _ in result.values()):
+    if not any(by_client.values()):
         raise FiledInputError("no artifacts to attach", source=source)
-    return {client_id: parsed for client_id, (parsed, _) in result.items()}
+    return by_client
 
 
 def _artifacts_by_client(
     groups: Sequence[tuple[str, Sequence[Any]]],
-) -> dict[str, tuple[list[CreateJobWorkArtifactsInput], list[InputProblem]]]:
-    """Every client's artifacts validated in one call; client by client again only to place problems."""
+) -> tuple[dict[str, list[CreateJobWorkArtifactsInput]], dict[str, list[InputProblem]]]:
+    """Every client's artifacts validated in one call; client by client again only to place problems
+    (named ``client[i].field``, by client)."""
     parsed, problems = parse_rows(CreateJobWorkArtifactsInput, [row for _, rows in groups for row in rows])
+    by_client: dict[str, list[CreateJobWorkArtifactsInput]] = {}
     if problems:
-        return {client_id: parse_rows(CreateJobWorkArtifactsInput, rows) for client_id, rows in groups}
-    result: dict[str, tuple[list[CreateJobWorkArtifactsInput], list[InputProblem]]] = {}
+        placed: dict[str, list[InputProblem]] = {}
+        for client_id, rows in groups:
+            by_client[client_id], found = parse_rows(CreateJobWorkArtifactsInput, rows)
+            placed[client_id] = [InputProblem(None, f"{client_id}[{p.row}].{p.field}", p.reason) for p in found]
+        return by_client, placed
     start = 0
     for client_id, rows in groups:
-        result[client_id] = (parsed[start : start + len(rows)], [])
-        start += len(rows)
-    return result
+        end = start + len(rows)
+        by_client[client_id] = parsed[start:end]
+        start = end
+    return by_client, {}
