@@ -70,7 +70,7 @@ class ArtifactsImport(BulkImport):
             held = read_held_works(
                 self.client, self.target, job_only=True, with_artifacts=True, job_work_ids=list(job_work_ids.values())
             )
-        if any(client not in held for client in artifacts):
+        if not held.keys() >= artifacts.keys():
             held = {**read_held_works(self.client, self.target, job_only=False, with_artifacts=True), **held}
         unknown = [client for client in artifacts if client not in held]
         if unknown:
@@ -89,7 +89,7 @@ class ArtifactsImport(BulkImport):
         batch_size = self.client.config.batch_size
         for client, inputs in artifacts.items():
             work = held[client]
-            missing = [a for a in inputs if a.external_id not in work.artifacts]
+            missing = [a for a in inputs if a.external_id not in work.artifacts] if work.artifacts else list(inputs)
             if missing and work.connection_job_id != job:
                 unattachable += [f"{client}/{a.external_id}" for a in missing]
                 continue
