@@ -105,6 +105,7 @@ def test_start_then_collect_a_provider_connection(gateway: Gateway) -> None:
     assert (started["status"], started["action"], started["displayName"]) == ("pending", "collect", "Karbon")
     assert started["workspaceId"] == gateway.emulator.workspace_id
     assert started["provider"] == {"name": "karbon", "category": "partner"}
+    assert started["updatedAt"] == started["createdAt"]
     error = gateway.error(CREATE_JOB, {"connectionId": started["id"], "jobName": "too early"})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
