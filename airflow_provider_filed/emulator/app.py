@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from airflow_provider_filed.emulator.config import EmulatorConfig
-from airflow_provider_filed.emulator.documents import document_cache, root_fields, select_operation
+from airflow_provider_filed.emulator.documents import document_cache, select_operation
 from airflow_provider_filed.emulator.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
@@ -141,7 +141,7 @@ class EmulatorApp:
         names = [INVALID_REQUEST]
         if prepared is not None and prepared.document is not None:
             operation = select_operation(prepared.document, operation_name)
-            names = root_fields(prepared.document, operation) if operation else [UNKNOWN_OPERATION]
+            names = prepared.root_fields(operation) if operation else [UNKNOWN_OPERATION]
         is_mutation = operation is not None and operation.operation == OperationType.MUTATION
         targets = [*names, operation.name.value] if operation is not None and operation.name else names
 

@@ -41,6 +41,14 @@ class PreparedDocument:
     errors: tuple[GraphQLError, ...]
     error_code: str | None
     plans: dict[str | None, Plan | None] = field(default_factory=dict)
+    roots: dict[str | None, list[str]] = field(default_factory=dict)
+
+    def root_fields(self, operation: OperationDefinitionNode) -> list[str]:
+        """``root_fields`` of one of this document's operations, found once (a 250-alias mutation has 250)."""
+        name = operation.name.value if operation.name else None
+        if name not in self.roots and self.document is not None:
+            self.roots[name] = root_fields(self.document, operation)
+        return self.roots[name]
 
     def plan(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> Plan | None:
         """The compiled plan of one of this document's operations (None: the general path runs it)."""

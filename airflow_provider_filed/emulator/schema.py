@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,19 +183,34 @@ def resolve_create_job(_: None, info: GraphQLResolveInfo, connectionId: str, job
     return ctx.store.create_job(ctx.partner_session.partner, connectionId, jobName, status_case=ctx.config.status_case)
 
 
-def _creates(kind: Kind) -> Any:
-    """The resolver of a create mutation: records made under one owner (a connection job, a job work)."""
+@dataclass(frozen=True, slots=True)
+class CreateResolver:
+    """The resolver of a create mutation (records made under one owner: a connection job, a job work), and
+    ``in_turn``: the same for many aliased fields of one mutation, which compiled plans call once."""
 
-    def resolve(_: None, info: GraphQLResolveInfo, inputs: list[dict[str, Any]], **owner: str) -> list[Any]:
+    kind: Kind
+    owner_argument: str
+
+    def __call__(self, _: None, info: GraphQLResolveInfo, **arguments: Any) -> list[Any]:
         ctx = _ctx(info)
-        (owner_id,) = owner.values()
-        return ctx.store.create(kind, ctx.partner_session.partner, owner_id, inputs, ctx.create_rules)
+        owner_id, inputs = arguments[self.owner_argument], arguments["inputs"]
+        return ctx.store.create(self.kind, ctx.partner_session.partner, owner_id, inputs, ctx.create_rules)
 
-    return resolve
+    def in_turn(self, info: Any, calls: Sequence[dict[str, Any]]) -> tuple[Sequence[Sequence[Any]], Exception | None]:
+        """Each field's records, in document order up to the first error, and that error."""
+        if not calls:
+            return [], None
+        ctx = _ctx(info)
+        try:
+            partner = ctx.partner_session.partner
+        except ApiError as error:
+            return [], error
+        requests = [(arguments[self.owner_argument], arguments["inputs"]) for arguments in calls]
+        return ctx.store.create_in_turn(self.kind, partner, requests, ctx.create_rules)
 
 
-mutation.set_field("createJobWorks", _creates(WORKS))
-mutation.set_field("createJobWorkArtifacts", _creates(ARTIFACTS))
+mutation.set_field("createJobWorks", CreateResolver(WORKS, "connectionJobId"))
+mutation.set_field("createJobWorkArtifacts", CreateResolver(ARTIFACTS, "jobWorkId"))
 
 
 @mutation.field("triggerConnectionJob")

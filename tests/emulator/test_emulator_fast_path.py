@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_filed.client import documents
 from airflow_provider_filed.emulator import app as app_module
 from airflow_provider_filed.emulator import models
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.store.imports import Imports
 from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator
 
 API_KEY = "differential-api-key-0123456789"
@@ -74,11 +76,12 @@ def pages(count: int, sort_by: bool) -> str:
     )
 
 
-def aliased_artifacts(count: int) -> str:
+def aliased_artifacts(count: int, selection: str = "id jobWorkId workArtifact { externalId status }") -> str:
+    """Aliased ``createJobWorkArtifacts`` fields; with a selection that needs no resolver (the provider's
+    ``{ id }``), plans send them to the store in one call (``in_turn``)."""
     params = ", ".join(f"$j{i}: ID!, $i{i}: [CreateJobWorkArtifactsInput!]!" for i in range(count))
     fields = " ".join(
-        f"a{i}: createJobWorkArtifacts(jobWorkId: $j{i}, inputs: $i{i}) {{ id jobWorkId workArtifact {{ externalId status }} }}"
-        for i in range(count)
+        f"a{i}: createJobWorkArtifacts(jobWorkId: $j{i}, inputs: $i{i}) {{ {selection} }}" for i in range(count)
     )
     return f"mutation CreateJobWorkArtifacts({params}) {{ {fields} }}"
 
@@ -223,6 +226,22 @@ def scenario(rec: Recorder, clock: Clock) -> None:
     )
     call(four, {"j0": jw[3], "j1": jw[3], "j2": jw[3], "j3": jw[2], **inputs, "i0": [_artifact("s")]}, fast=True)
     call(four, {"j0": jw[3], "j1": jw[3], "j2": jw[3], "i0": [], "i1": [], "i2": []}, fast=None)
+    ids = aliased_artifacts(3, "id")
+    inputs = {f"i{i}": [_artifact(f"u{i}"), _artifact(f"v{i}")] for i in range(3)}
+    call(ids, {"j0": jw[2], "j1": jw[3], "j2": jw[0], **inputs}, fast=True)
+    call(ids, {"j0": jw[3], "j1": jw[2], "j2": jw[3], **inputs, "i0": [_artifact("k")], "i2": []}, fast=True)
+    call(ids, {"j0": jw[1], "j1": "job_work_nope", "j2": jw[1], **inputs, "i0": [_artifact("m")]}, fast=True)
+    call(
+        ids,
+        {"j0": jw[1], "j1": jw[0], "j2": jw[2], **inputs, "i0": [_artifact("n")], "i2": [_artifact("o")]},
+        fast=True,
+    )
+    call(
+        ids,
+        {"j0": jw[0], "j1": jw[1], "j2": jw[0], **inputs, "i0": [_artifact("p")], "i1": [_artifact("p")]},
+        fast=True,
+    )
+    call(ids, {"j0": jw[0], "j1": jw[1], "j2": jw[0], **inputs, "i1": [{"name": "t", "externalId": "t"}]}, fast=None)
 
     emu.configure(lenient_duplicates=True)
     call(CREATE_WORKS, {"job": j2, "inputs": _works(2, "a") + _works(2, "a")}, fast=True)
@@ -397,3 +416,36 @@ def _statuses(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _statuses(item)
+
+
+def test_the_providers_aliased_artifacts_reach_the_store_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider's ``a0…`` mutation (``{ id }`` each) is one ``create_in_turn``, not a ``create`` per alias."""
+    calls: dict[str, int] = {"create": 0, "create_in_turn": 0}
+    for name in calls:
+        original = getattr(Imports, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(Imports, name, counted)
+    with run_emulator(api_keys=[API_KEY]) as emulator:
+        headers = {"Authorization": f"Bearer {emulator.login(API_KEY)}"}
+
+        def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            body: dict[str, Any] = emulator.http.post(
+                emulator.url, json={"query": query, "variables": variables}, headers=headers
+            ).json()
+            assert "errors" not in body, body
+            return body["data"]
+
+        job = post(documents.CREATE_CONNECTION_JOB, {"connectionId": emulator.connection_id, "jobName": "j"})
+        works = post(
+            documents.CREATE_JOB_WORKS_IDS,
+            {"connectionJobId": job["createConnectionJob"]["id"], "inputs": _works(3, "w")},
+        )
+        aliases = {f"j{i}": work["id"] for i, work in enumerate(works["createJobWorks"])}
+        aliases |= {f"i{i}": [_artifact(f"d{i}")] for i in range(3)}
+        created = post(documents.aliased_artifacts_mutation(3), aliases)
+    assert [len(created[f"a{i}"]) for i in range(3)] == [1, 1, 1]
+    assert calls == {"create": 1, "create_in_turn": 1}

@@ -167,9 +167,32 @@ class Imports(StoreState):
         """``createJobWorks`` (``owner_id``: a connection job) or ``createJobWorkArtifacts`` (a job work), all or
         nothing; an externalId is used once in the provider connection, or in the job work, unless lenient."""
         with self._lock:
-            if kind is WORKS:
-                return self._create_job_works(self._job_for(partner, owner_id), inputs, rules)
-            return self._create_artifacts(self._job_work_for(partner, owner_id), inputs, rules)
+            return self._create_one(kind, partner, owner_id, inputs, rules)
+
+    def create_in_turn(
+        self,
+        kind: Kind,
+        partner: Partner,
+        requests: Sequence[tuple[str, Sequence[Mapping[str, Any]]]],
+        rules: CreateRules,
+    ) -> tuple[list[list[JobWork] | list[JobArtifact]], Exception | None]:
+        """``create`` of each ``(owner id, inputs)`` in turn under one lock, as the aliased fields of one
+        mutation run: the records of each up to the first error, and that error (None when all landed)."""
+        created: list[list[JobWork] | list[JobArtifact]] = []
+        with self._lock:
+            for owner_id, inputs in requests:
+                try:
+                    created.append(self._create_one(kind, partner, owner_id, inputs, rules))
+                except Exception as error:
+                    return created, error
+        return created, None
+
+    def _create_one(
+        self, kind: Kind, partner: Partner, owner_id: str, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
+    ) -> list[JobWork] | list[JobArtifact]:
+        if kind is WORKS:
+            return self._create_job_works(self._job_for(partner, owner_id), inputs, rules)
+        return self._create_artifacts(self._job_work_for(partner, owner_id), inputs, rules)
 
     def _create_job_works(
         self, job: ConnectionJob, inputs: Sequence[Mapping[str, Any]], rules: CreateRules
