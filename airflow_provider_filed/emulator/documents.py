@@ -45,8 +45,10 @@ class PreparedDocument:
 
     def root_fields(self, operation: OperationDefinitionNode) -> list[str]:
         """``root_fields`` of one of this document's operations, found once (a 250-alias mutation has 250)."""
+        if self.document is None:
+            return []
         name = operation.name.value if operation.name else None
-        if name not in self.roots and self.document is not None:
+        if name not in self.roots:
             self.roots[name] = root_fields(self.document, operation)
         return self.roots[name]
 
