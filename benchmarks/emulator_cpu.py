@@ -12,7 +12,11 @@ provider's own (``airflow_provider_filed.client.documents``), the rows the bench
   includes parsing, validating and compiling it), then five times after ``reset()`` (the median: single
   imports vary by ±15 % with the garbage collector);
 - ``jobWorks`` reads of 1,000-work pages with the sensor's selections, without and with artifacts
-  (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``).
+  (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``);
+- the same import with the bytes the provider's client writes (its operations and ``request_body``, the
+  rows validated by ``parse_job_works`` / ``parse_artifacts``), alone and again while a busy Python
+  process (validating rows and writing and reading JSON, over and over) runs beside it: on a 2-core
+  machine that is what the emulator meets over HTTP, where the client runs on the other core.
 
 ``make bench`` runs it (``benchmarks/run.py``); alone: ``uv run python benchmarks/emulator_cpu.py``
 (``--general`` forces graphql-core's executor, ``--json`` prints the numbers as one JSON line).
@@ -26,21 +30,29 @@ import functools
 import gc
 import json
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Generator, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from airflow_provider_filed.client import documents as provider
+from airflow_provider_filed.client import operations
+from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works
+from airflow_provider_filed.client.transport import GraphQLRequest, request_body
 from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.server import tune_gc
 from benchmarks.workload import (
     INPUTS_PER_REQUEST,
     LOGIN,
+    PROVIDER_IMPORT,
     WORKS_PER_ARTIFACT_REQUEST,
     artifacts_variables,
     clients,
+    documents,
     documents_of,
 )
 
@@ -103,6 +115,11 @@ class InProcess:
         if status[0] != 200 or "errors" in result:
             raise RuntimeError(f"HTTP {status[0]}: {str(result)[:500]}")
         return result
+
+    def post_body(self, body: bytes) -> dict[str, Any]:
+        """One request with a ready-made body (a client's own bytes)."""
+        payload = json.loads(body)
+        return self.post(payload["query"], payload["variables"])
 
     def measured(self, fn: Callable[[], Any]) -> float:
         """CPU seconds the emulator spent in the requests ``fn`` sends."""
@@ -235,6 +252,69 @@ def pages(general: bool, repeat: int) -> dict[str, list[float]]:
     return result
 
 
+def first_body(operation: Generator[Any, Any, Any]) -> bytes:
+    """The body of the first request a provider operation sends."""
+    request = next(operation)
+    if not isinstance(request, GraphQLRequest):
+        raise TypeError(f"expected one request, got {request!r}")
+    return request_body(request)
+
+
+def provider_import(emu: InProcess) -> float:
+    """CPU of the import as the provider's client writes it: 20 ``createJobWorks``, then 40 aliased
+    ``createJobWorkArtifacts`` with the job work ids the creates answered (bodies built outside the clock)."""
+    rows = clients(CLIENTS, "prov")
+    works = parse_job_works(rows)
+    artifacts = parse_artifacts(documents(rows))
+    job_id = new_job(emu, "provider bodies")
+    ids: dict[str, str] = {}
+    cpu = 0.0
+    for start in range(0, CLIENTS, INPUTS_PER_REQUEST):
+        body = first_body(operations.create_job_works_ids(job_id, works[start : start + INPUTS_PER_REQUEST]))
+        before = emu.cpu_s
+        created = emu.post_body(body)["data"]["createJobWorks"]
+        cpu += emu.cpu_s - before
+        ids.update((row["work"]["externalId"], row["id"]) for row in created)
+    groups = [(ids[client], inputs) for client, inputs in artifacts.items()]
+    for start in range(0, len(groups), WORKS_PER_ARTIFACT_REQUEST):
+        chunk = groups[start : start + WORKS_PER_ARTIFACT_REQUEST]
+        body = first_body(operations.create_job_work_artifacts_aliased(chunk))
+        cpu += emu.measured(functools.partial(emu.post_body, body))
+    return cpu
+
+
+#: What runs beside the emulator in the "busy neighbour" shape: a client's kind of work, over and over —
+#: validating 10,000 clients' rows, writing them as JSON and reading them back.
+NEIGHBOUR = (
+    "import json; from benchmarks.workload import clients, documents; "
+    "from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works; "
+    "rows = clients(10_000, 'n'); docs = documents(rows); print('ready', flush=True)\n"
+    "while True: parse_job_works(rows); parse_artifacts(docs); json.loads(json.dumps(docs))"
+)
+
+
+def provider_imports(repeat: int) -> dict[str, list[float]]:
+    """The provider's import ``repeat`` times alone, then ``repeat`` times beside a busy neighbour process."""
+    emu = new_emulator(False)
+    provider_import(emu)  # documents parsed, validated, compiled
+    alone = []
+    for _ in range(repeat):
+        reset(emu, False)
+        alone.append(provider_import(emu))
+    beside = []
+    root = Path(__file__).resolve().parent.parent
+    with subprocess.Popen([sys.executable, "-c", NEIGHBOUR], cwd=root, stdout=subprocess.PIPE, text=True) as busy:
+        try:
+            if busy.stdout is None or busy.stdout.readline().strip() != "ready":
+                raise RuntimeError("the busy neighbour process did not start")
+            for _ in range(repeat):
+                reset(emu, False)
+                beside.append(provider_import(emu))
+        finally:
+            busy.kill()
+    return {"alone": alone, "beside a busy process": beside}
+
+
 def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     """Every shape's emulator CPU in milliseconds (medians), by label."""
     gc.collect()
@@ -246,6 +326,7 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
         reset(emu, general)
         imports.append(full_import(emu))
     reads = pages(general, max(3, repeat // 3))
+    provider_runs = provider_imports(IMPORTS)
     result: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
     result["import 10,000 x 2, first in the process (documents parsed, validated, compiled)"] = first
     for part in imports[0]:
@@ -253,6 +334,8 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
 
     for label, samples in reads.items():
         result[f"{label} (median)"] = statistics.median(samples)
+    for label, samples in provider_runs.items():
+        result[f"{PROVIDER_IMPORT}, {label} (median of {IMPORTS})"] = statistics.median(samples)
     return {name: round(value * 1000, 2) for name, value in result.items()}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from benchmarks.bulk import Contender
 from benchmarks.harness import Series, fmt_bytes, fmt_mb, fmt_s, table
-from benchmarks.workload import Floor
+from benchmarks.workload import PROVIDER_IMPORT, Floor
 
 MB = 1024 * 1024
 
@@ -88,6 +88,14 @@ def import_targets(results: dict[str, Any]) -> list[Target]:
             f"the hand-written client: {fmt_s(h.med('cpu_s'))}",
         ),
     ]
+
+
+def provider_replays(results: dict[str, Any]) -> tuple[float, float] | None:
+    """The emulator's CPU for the provider's own request bodies (seconds): alone, and beside a busy process."""
+    rows = {k: v for k, v in (results.get("emulator") or {}).items() if k.startswith(PROVIDER_IMPORT)}
+    alone = next((v for k, v in rows.items() if "alone" in k), None)
+    beside = next((v for k, v in rows.items() if "busy" in k), None)
+    return (alone / 1000, beside / 1000) if alone is not None and beside is not None else None
 
 
 def _import_total_key(results: dict[str, Any]) -> str:
@@ -222,11 +230,20 @@ def emulator_section(results: dict[str, Any]) -> list[str]:
         served = cs["provider"].med("emulator_cpu_s")
         in_process = data.get(_import_total_key(results), 0.0) / 1000
         over_http = f" Over HTTP, in section 1, the emulator process spent {fmt_s(served)} on the provider's import" + (
-            ": the rest is serving (uvicorn, Starlette, request and response bodies) and the clock's 10 ms ticks."
-            if served >= in_process
-            else f", less than the {fmt_s(in_process)} in-process here: the two sections run minutes apart on a "
-            "shared machine, where one import's CPU varies by ±20 % from run to run."
+            f", {fmt_s(in_process)} here." if served >= in_process else f", less than the {fmt_s(in_process)} here."
         )
+        replayed = provider_replays(results)
+        if replayed:
+            alone, beside = replayed
+            over_http += (
+                f" The provider's own request bodies cost the emulator {fmt_s(alone)} alone and {fmt_s(beside)} while "
+                "a busy Python process runs on the other core (the client's place over HTTP)"
+                + (
+                    f": on this 2-core machine two busy processes slow each other ({beside / alone:.1f}x here)."
+                    if alone > 0 and beside > 1.2 * alone
+                    else "."
+                )
+            )
     return [
         "## 2. The emulator's own CPU per request shape (in-process)",
         "",
@@ -757,12 +774,10 @@ def findings(results: dict[str, Any]) -> list[str]:
             f"client CPU {fmt_s(p.med('cpu_s'))}; the emulator serves one request at a time, so no client gets "
             f"under floor + emulator CPU ≈ {fmt_s(Floor(n, latency).seconds + h.med('emulator_cpu_s'))} here."
             + (
-                f" Both CPU figures are inflated by the other process: the emulator executes the same import in "
-                f"{fmt_s(results['emulator'][_import_total_key(results)] / 1000)} alone (section 2), and the "
-                "provider's own 60 import requests, captured and replayed into the emulator in-process, took "
-                "~220 ms alone and ~410 ms while a Python process validating and encoding rows ran on the other "
-                "core (measured apart at 8d8e966): on this 2-core VM two busy processes slow each other ~1.8x."
-                if results.get("emulator")
+                " In-process, the emulator executes the provider's own request bodies in "
+                f"{fmt_s(replayed[0])} alone and {fmt_s(replayed[1])} while a busy Python process runs on the other "
+                "core (section 2): over HTTP it also serves, and shares the 2 cores with the client."
+                if (replayed := provider_replays(results))
                 else ""
             )
         )

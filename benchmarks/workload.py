@@ -14,6 +14,8 @@ from typing import Any
 INPUTS_PER_REQUEST = 500
 DOCUMENTS_PER_CLIENT = 2
 WORKS_PER_ARTIFACT_REQUEST = INPUTS_PER_REQUEST // DOCUMENTS_PER_CLIENT
+#: ``emulator_cpu.py``'s label for the import sent with the provider's own request bodies (the report reads it).
+PROVIDER_IMPORT = "import 10,000 x 2, the provider's own request bodies"
 
 
 def clients(n: int, prefix: str, start: int = 0) -> list[dict[str, str]]:
