@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from graphql import OperationDefinitionNode, parse
 
+from airflow_provider_filed.emulator.documents import PreparedDocument
 from airflow_provider_filed.emulator.testing import EmulatorHandle
 from tests.emulator.gateway import Gateway
 
@@ -86,3 +88,13 @@ def test_seed_endpoint_describes_the_seeded_partner(filed_emulator: EmulatorHand
     assert seed["connection_id"] == filed_emulator.connection_id
     assert seed["workspace_slug"] == filed_emulator.workspace_slug == "demo-tax-firm"
     assert seed["api_key"] == filed_emulator.api_key
+
+
+def test_a_prepared_document_names_its_root_fields_once_per_operation() -> None:
+    """Names by operation, found once (a 250-alias mutation is walked once); none for a document that did not parse."""
+    document = parse("query A { me { id } } mutation B { a0: createJobWorks(connectionJobId: 1, inputs: []) { id } }")
+    a, b = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    prepared = PreparedDocument(document, (), None)
+    assert (prepared.root_fields(a), prepared.root_fields(b)) == (["me"], ["createJobWorks"])
+    assert prepared.root_fields(b) is prepared.root_fields(b)
+    assert PreparedDocument(None, (), "GRAPHQL_PARSE_FAILED").root_fields(a) == []
