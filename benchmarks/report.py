@@ -229,8 +229,9 @@ def emulator_section(results: dict[str, Any]) -> list[str]:
     if cs:
         served = cs["provider"].med("emulator_cpu_s")
         in_process = data.get(_import_total_key(results), 0.0) / 1000
-        over_http = f" Over HTTP, in section 1, the emulator process spent {fmt_s(served)} on the provider's import" + (
-            f", {fmt_s(in_process)} here." if served >= in_process else f", less than the {fmt_s(in_process)} here."
+        over_http = (
+            f" Over HTTP, in section 1, the emulator process spent {fmt_s(served)} on the provider's import "
+            f"({fmt_s(in_process)} in-process here)."
         )
         replayed = provider_replays(results)
         if replayed:

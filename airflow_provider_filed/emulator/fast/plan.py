@@ -13,7 +13,7 @@ that applies them in the same order and stops at the same first error.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from graphql import (
     ExecutionResult,
@@ -45,6 +45,7 @@ Run = Callable[[Env], dict[str, Any]]
 """A compiled operation's root fields: the ``data`` of one request, or :class:`FieldFailure`."""
 
 
+@runtime_checkable
 class InTurn(Protocol):
     """A resolver that also resolves many aliased fields of one mutation in one call (``CreateResolver``)."""
 
@@ -113,20 +114,20 @@ def _in_order(fields: list[tuple[str, Complete]]) -> Run:
 
 
 def _in_turn(root: GraphQLObjectType, nodes: dict[str, FieldNode], compiler: SelectionCompiler) -> Run | None:
-    """One store call for aliases of one field whose resolver has ``in_turn`` and whose results need nothing
+    """One ``in_turn`` call for the aliases of one field whose resolver has it and whose results need nothing
     of the request (``{ id }``); None for any other operation."""
     names = {node.name.value for node in nodes.values()}
     if len(nodes) < 2 or len(names) != 1:
         return None
     definition = root.fields[names.pop()]
     resolver = definition.resolve
-    if not hasattr(resolver, "in_turn"):
+    if not isinstance(resolver, InTurn):
         return None
     builds = [compiler.value(definition.type, node.selection_set, strict=True).static for node in nodes.values()]
-    arguments = [compile_arguments(definition, node) for node in nodes.values()]
     if any(build is None for build in builds):
         return None
-    return _InTurn(list(nodes.items()), arguments, cast("list[Get]", builds), cast(InTurn, resolver))
+    arguments = [compile_arguments(definition, node) for node in nodes.values()]
+    return _InTurn(list(nodes.items()), arguments, cast("list[Get]", builds), resolver)
 
 
 class _InTurn:
