@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from graphql import GraphQLInputField, GraphQLInputObjectType, GraphQLNonNull, GraphQLScalarType, GraphQLString
 
 from airflow_provider_filed.client import documents
 from airflow_provider_filed.emulator import app as app_module
 from airflow_provider_filed.emulator import models
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.fast.variables import Fallback, coercer
+from airflow_provider_filed.emulator.schema import build_schema
 from airflow_provider_filed.emulator.store.imports import Imports
 from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator
 
@@ -449,3 +452,20 @@ def test_the_providers_aliased_artifacts_reach_the_store_in_one_call(monkeypatch
         created = post(documents.aliased_artifacts_mutation(3), aliases)
     assert [len(created[f"a{i}"]) for i in range(3)] == [1, 1, 1]
     assert calls == {"create": 1, "create_in_turn": 1}
+
+
+def test_variable_coercers_leave_to_graphql_core_what_they_cannot_vouch_for() -> None:
+    """Shapes the schema does not use yet: a non-null ``JSON`` refuses null, a nullable text takes it."""
+    json_scalar = build_schema().type_map["JSON"]
+    assert isinstance(json_scalar, GraphQLScalarType)
+    with pytest.raises(Fallback):
+        coercer(GraphQLNonNull(json_scalar))(None)
+    assert coercer(json_scalar)(None) is None
+    note = GraphQLInputObjectType(
+        "Note", {"text": GraphQLInputField(GraphQLString), "data": GraphQLInputField(GraphQLNonNull(json_scalar))}
+    )
+    coerce = coercer(GraphQLNonNull(note))
+    assert coerce({"text": None, "data": [1]}) == {"text": None, "data": [1]}
+    for refused in ({"text": 5, "data": 1}, {"data": None}, {"text": "t"}, {"data": 1, "more": 1}, None):
+        with pytest.raises(Fallback):
+            coerce(refused)
