@@ -455,7 +455,8 @@ def test_the_providers_aliased_artifacts_reach_the_store_in_one_call(monkeypatch
 
 
 def test_variable_coercers_leave_to_graphql_core_what_they_cannot_vouch_for() -> None:
-    """Shapes the schema does not use yet: a non-null ``JSON`` refuses null, a nullable text takes it."""
+    """A non-null ``JSON`` (no such field in the schema yet) refuses null; in an input object a nullable text
+    takes null but not a number, and a missing required field, an unknown key or a non-object fall back."""
     json_scalar = build_schema().type_map["JSON"]
     assert isinstance(json_scalar, GraphQLScalarType)
     with pytest.raises(Fallback):
