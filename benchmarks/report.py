@@ -959,9 +959,10 @@ def write(results: dict[str, Any], path: Path, chart: Path) -> None:
         "",
     ]
     if any(t.met is False for t in targets_of(results)):
+        wall_missed = any(t.met is False for t in import_targets(results))
         lines += [
             "Why a target is missed, with the numbers: [Provider performance findings](#provider-performance-findings)"
-            " at the end (the import's wall time: findings 1 and 2).",
+            + (" at the end (the import's wall time: findings 1 and 2)." if wall_missed else " at the end."),
             "",
         ]
     sections = [
