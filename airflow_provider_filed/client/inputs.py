@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from airflow_provider_filed.client.collector import collector_paused
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
@@ -15,17 +14,19 @@ from airflow_provider_filed.client.models import (
     HTTP_URL,
     CreateJobWorkArtifactsInput,
     CreateJobWorksInput,
+    RowInput,
+    adapter_of,
     normalise_text,
 )
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=RowInput)
 
 _REASONS = {
     "missing": "is required",
     "string_too_short": "must not be empty",
-    "extra_forbidden": "is not a known field",
+    "unexpected_keyword_argument": "is not a known field",
     "dict_type": "must be an object",
-    "model_type": "must be an object with the fields of the input",
+    "dataclass_type": "must be an object with the fields of the input",
 }
 
 
@@ -43,12 +44,8 @@ def _reason(error: Mapping[str, Any]) -> str:
     return _REASONS.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
 
 
-def _field_name(model: type[BaseModel], loc: Sequence[Any]) -> str | None:
-    if not loc:
-        return None
-    name = str(loc[0])
-    info = model.model_fields.get(name)
-    return info.alias if info is not None and info.alias else name
+def _field_name(model: type[RowInput], loc: Sequence[Any]) -> str | None:
+    return model.wire_name(str(loc[0])) if loc else None
 
 
 def _normalise_keys(row: Any) -> Any:
@@ -78,7 +75,7 @@ def parse_rows(
     """
     normalised = [_normalise_keys(row) for row in rows]
     try:
-        return _list_adapter(model).validate_python(normalised), []
+        return adapter_of(list[model]).validate_python(normalised), []  # type: ignore[valid-type]
     except ValidationError as exc:
         errors = exc.errors()
     numbered = list(numbers) if numbers is not None else [n + 1 for n in range(len(normalised))]
@@ -89,11 +86,6 @@ def parse_rows(
         for e in errors
     ]
     return good, problems
-
-
-@functools.cache
-def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 def duplicate_external_ids(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, GetPydanticSchema
+from pydantic import BaseModel, ConfigDict, GetPydanticSchema, TypeAdapter
 from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 from pydantic_core import core_schema
+from typing_extensions import Self
 
 MAX_NAME_LENGTH = 255
 MAX_EXTERNAL_ID_LENGTH = 255
@@ -99,14 +102,55 @@ class CreateWorkspaceInput(FiledInput):
     firm_size: Literal["xs", "sm", "md", "lg", "xl"] | None = None
 
 
-class CreateJobWorksInput(FiledInput):
+class RowInput:
+    """Base of the per-client inputs, of which an import holds tens of thousands: validated like a
+    :class:`FiledInput`, but a frozen slots dataclass, so an input is one object, not three (model,
+    ``__dict__``, fields-set), a third of the memory, and a third of the garbage collector's scanning."""
+
+    __slots__ = ()
+    #: camelCase or snake_case keys in, unknown keys refused (the dataclass decorator's ``config``).
+    CONFIG: ClassVar[ConfigDict] = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    @classmethod
+    def model_validate(cls, value: Any) -> Self:
+        """One input from a mapping, as ``BaseModel.model_validate`` (raises ``ValidationError``)."""
+        validated: Self = adapter_of(cls).validate_python(value)
+        return validated
+
+    @classmethod
+    def wire_name(cls, name: str) -> str:
+        """The API's name of field ``name`` (its camelCase alias); any other name as it is."""
+        fields: dict[str, FieldInfo] = getattr(cls, "__pydantic_fields__", {})
+        info = fields.get(name)
+        return info.alias if info is not None and info.alias else name
+
+    def to_graphql(self) -> dict[str, Any]:
+        """The JSON-safe variables form, in the API's field names, without unset optionals."""
+        dumped: dict[str, Any] = adapter_of(type(self)).dump_python(self, by_alias=True, exclude_none=True, mode="json")
+        return dumped
+
+
+_adapters: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter_of(kind: Any) -> TypeAdapter[Any]:
+    """pydantic's validator and serializer of ``kind`` (``list[CreateJobWorksInput]``…), built once."""
+    adapter = _adapters.get(kind)
+    if adapter is None:
+        adapter = _adapters[kind] = TypeAdapter(kind)
+    return adapter
+
+
+@dataclass(config=RowInput.CONFIG, frozen=True, slots=True)
+class CreateJobWorksInput(RowInput):
     """One client to import: its display name and the partner's own, never-reused id."""
 
     name: Name
     external_id: ExternalId
 
 
-class CreateJobWorkArtifactsInput(FiledInput):
+@dataclass(config=RowInput.CONFIG, frozen=True, slots=True)
+class CreateJobWorkArtifactsInput(RowInput):
     """One file for Filed to download from ``url`` and attach to a client's work."""
 
     name: Name

@@ -30,14 +30,32 @@ def document(external_id: str, **fields: object) -> dict[str, object]:
 
 
 def test_every_bad_row_is_named_with_its_field_and_the_good_ones_are_kept() -> None:
-    rows = [{"name": "A", "externalId": "a"}, {"name": "", "externalId": "b"}, "junk", {"name": "C", "external_id": 3}]
-    good, problems = parse_rows(CreateJobWorksInput, rows, numbers=[10, 11, 12, 13], unit="line")
+    rows = [
+        {"name": "A", "externalId": "a"},
+        {"name": "", "externalId": "b"},
+        "junk",
+        {"name": "C", "external_id": 3},
+        {"name": "D", "externalId": "d", "nmae": "D"},
+    ]
+    good, problems = parse_rows(CreateJobWorksInput, rows, numbers=[10, 11, 12, 13, 14], unit="line")
     assert [w.external_id for w in good] == ["a"]
     assert problems == [
         InputProblem(11, "name", "must not be empty", unit="line"),
         InputProblem(12, None, "must be an object with the fields of the input", unit="line"),
         InputProblem(13, "externalId", "must be a string, got int", unit="line"),
+        InputProblem(14, "nmae", "is not a known field", unit="line"),
     ]
+
+
+def test_an_input_is_one_small_object_without_a_dict() -> None:
+    """An import holds tens of thousands of inputs: each is one slots object, not a model with its ``__dict__``
+    and fields-set, and still reads and writes the API's names."""
+    work = parse_job_works([{"name": "A", "external_id": "a"}])[0]
+    artifact = parse_artifacts({"a": [document("d")]})["a"][0]
+    for value in (work, artifact):
+        assert not hasattr(value, "__dict__")
+    assert work.to_graphql() == {"name": "A", "externalId": "a"}
+    assert CreateJobWorksInput.model_validate({"name": "A", "externalId": "a"}) == work
 
 
 def test_clients_are_checked_whole_then_for_duplicates() -> None:
