@@ -8,6 +8,7 @@ the shared ``state``) plus the seeded partner a reset returns to.
 from __future__ import annotations
 
 import functools
+import gc
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -39,6 +40,13 @@ class SeedInfo:
         """JSON-safe, with the first API key also as ``api_key``."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         return {**values, "api_key": self.api_keys[0], "api_keys": list(self.api_keys)}
+
+
+#: A reset that drops at least this many job works collects their records at once. Records reference each
+#: other (a connection job and its job works), so only the cyclic garbage collector frees them; left to run
+#: when it will, that collection lands in a request of the next import (measured: an import's emulator CPU
+#: 0.31-0.77 s after a 10,000-client reset, 0.28-0.44 s with the collection done at the reset).
+COLLECT_AFTER_RESET = 1_000
 
 
 class Store(Workspaces, Imports, DataStats, Views):
@@ -101,9 +109,12 @@ class Store(Workspaces, Imports, DataStats, Views):
     def reset(self) -> SeedInfo:
         """Back to the seeded partner, workspace and connection, with the same ids and API keys."""
         with self._lock:
+            dropped = len(self._job_works)
             self._clear()
-            self.seed = self._install_seed()
-            return self.seed
+            seed = self.seed = self._install_seed()
+        if dropped >= COLLECT_AFTER_RESET:
+            gc.collect()
+        return seed
 
     def add_partner(self, api_key: str | None = None) -> SeedInfo:
         """Another partner (with its own workspace and active connection), to test isolation."""
