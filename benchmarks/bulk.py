@@ -158,7 +158,7 @@ def provider(
 
 def hot_paths(n: int, repeat: int = 3) -> dict[str, float]:
     """CPU (best of ``repeat``) of the per-row work on the provider's import path for ``n`` clients, without
-    cProfile's overhead: validating the rows into input models, and writing the request bodies from them."""
+    cProfile's overhead: validating the rows into inputs, and writing the request bodies from them."""
     import time
 
     from airflow_provider_filed.client import documents as provider_documents

@@ -763,10 +763,11 @@ def findings(results: dict[str, Any]) -> list[str]:
             + "."
             + " Validation runs in pydantic's core, one call for each list of rows (the text normalisation "
             "included: strip in the core, NFC as a C call), with automatic garbage collection paused while it "
-            "runs (`client/collector.py`: the models hold no cycles), and request bodies are written by "
-            "pydantic's core straight from the input models. What the hand-written client does not do is the "
-            "validation itself (it sends whatever it is given); the rest is building and keeping 30,000 models, "
-            "the collections that scan them once they outlive the pause, and the exactly-once bookkeeping."
+            "runs (`client/collector.py`: the inputs hold no cycles), and request bodies are written by "
+            "pydantic's core straight from the inputs. What the hand-written client does not do is the "
+            "validation itself (it sends whatever it is given); the rest is building and keeping 30,000 inputs "
+            "(one slots object each, `client/models.py` `RowInput`), the collections that scan them once they "
+            "outlive the pause, and the exactly-once bookkeeping."
         )
         items.append(
             f"**The rest of the wall time is the latency and the emulator.** The provider's "
@@ -791,7 +792,7 @@ def findings(results: dict[str, Any]) -> list[str]:
         n, series = max(scaling.items())
         items.append(
             f"**One bulk call holds everything in memory**: `JobWorksImport` + `ArtifactsImport` over {n:,} clients "
-            f"in one process peak at {fmt_mb(series.max('peak_rss_mb'))} (rows, input models, results). The "
+            f"in one process peak at {fmt_mb(series.max('peak_rss_mb'))} (rows, inputs, results). The "
             "example DAGs never do that (batches of `batch_size` per task), but a user calling the operators with "
             "a whole export would."
         )

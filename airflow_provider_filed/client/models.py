@@ -78,7 +78,8 @@ else:
 
 
 class FiledInput(FiledModel):
-    """Base of inputs: strict, so a typo in a field name is an error, not a silent drop; text normalised."""
+    """Base of the inputs sent one at a time (filters, a workspace): strict, so a typo in a field name is an
+    error, not a silent drop; text normalised. The per-client inputs are :class:`RowInput` dataclasses."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
 
