@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ def _as_user(name: str) -> Callable[[], None] | None:
     return drop
 
 
+def _can_enter(folder: Path, demote: Callable[[], None]) -> bool:
+    """Whether the user ``demote`` switches to can reach ``folder`` (every folder above it searchable)."""
+    return subprocess.run(["test", "-x", str(folder)], preexec_fn=demote, check=False).returncode == 0
+
+
 @dataclass
 class Postgres:
     """A throw-away Postgres cluster: ``airflow`` superuser, ``airflow`` database, trust auth on loopback."""
@@ -80,6 +86,8 @@ class Postgres:
     port: int = 0
     user: str = "airflow"
     database: str = "airflow"
+    #: The cluster was moved to a temporary folder (the postgres user could not reach ``root``): removed at stop.
+    relocated: bool = False
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -102,10 +110,14 @@ class Postgres:
         """initdb a new cluster under ``root`` and run it in the foreground as the ``postgres`` child."""
         log = log_dir / "postgres.log"
         bin_dir = self.ensure_installed(log)
+        demote = _as_user("postgres")
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        if demote is not None and not _can_enter(self.root.parent, demote):
+            # A clone in a private folder (mode 0700, as `mktemp -d` makes one): the cluster lives in /tmp.
+            self.root, self.relocated = Path(tempfile.mkdtemp(prefix="filed-postgres-")), True
         data, sockets = self.root / "data", self.root / "sockets"
         shutil.rmtree(self.root, ignore_errors=True)
         sockets.mkdir(parents=True)
-        demote = _as_user("postgres")
         if demote is not None:  # root: the cluster belongs to Debian's postgres user
             entry = pwd.getpwnam("postgres")
             for path in (self.root, sockets):
@@ -121,6 +133,12 @@ class Postgres:
         processes.start("postgres", server, log, preexec=demote, cwd=self.root, stop_signal=signal.SIGINT)
         wait_for_port(self.port, STARTUP_TIMEOUT_S, processes["postgres"])
         self._create_database(bin_dir, log)
+
+    def remove_relocated(self) -> None:
+        """Remove the cluster's temporary folder once its server has stopped (a cluster under the stack's
+        folder stays, as the rest of its state does)."""
+        if self.relocated:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _create_database(self, bin_dir: Path, log: Path) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S

@@ -221,6 +221,7 @@ class CeleryStack:
                 self._api.close()
                 self._api = None
             self.processes.stop_all()
+            self.postgres.remove_relocated()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
