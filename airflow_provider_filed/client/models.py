@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, GetPydanticSchema, TypeAdapter
 from pydantic.alias_generators import to_camel
@@ -77,11 +77,15 @@ else:
     Url = _text(MAX_URL_LENGTH, HTTP_URL)
 
 
-class FiledInput(FiledModel):
-    """Base of the inputs sent one at a time (filters, a workspace): strict, so a typo in a field name is an
-    error, not a silent drop; text normalised. The per-client inputs are :class:`RowInput` dataclasses."""
+#: Every input: camelCase or snake_case keys in, unknown keys refused (a typo is an error, not a silent drop).
+INPUT_CONFIG = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
+
+class FiledInput(FiledModel):
+    """Base of the inputs sent one at a time (filters, a workspace): strict, text normalised, frozen. The
+    per-client inputs are :class:`RowInput` dataclasses."""
+
+    model_config = ConfigDict(**INPUT_CONFIG, frozen=True)
 
 
 class JobWorkFilters(FiledInput):
@@ -109,8 +113,6 @@ class RowInput:
     ``__dict__``, fields-set), a third of the memory, and a third of the garbage collector's scanning."""
 
     __slots__ = ()
-    #: camelCase or snake_case keys in, unknown keys refused (the dataclass decorator's ``config``).
-    CONFIG: ClassVar[ConfigDict] = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     @classmethod
     def model_validate(cls, value: Any) -> Self:
@@ -142,7 +144,7 @@ def adapter_of(kind: Any) -> TypeAdapter[Any]:
     return adapter
 
 
-@dataclass(config=RowInput.CONFIG, frozen=True, slots=True)
+@dataclass(config=INPUT_CONFIG, frozen=True, slots=True)
 class CreateJobWorksInput(RowInput):
     """One client to import: its display name and the partner's own, never-reused id."""
 
@@ -150,7 +152,7 @@ class CreateJobWorksInput(RowInput):
     external_id: ExternalId
 
 
-@dataclass(config=RowInput.CONFIG, frozen=True, slots=True)
+@dataclass(config=INPUT_CONFIG, frozen=True, slots=True)
 class CreateJobWorkArtifactsInput(RowInput):
     """One file for Filed to download from ``url`` and attach to a client's work."""
 
