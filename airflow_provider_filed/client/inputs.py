@@ -144,16 +144,33 @@ def parse_artifacts(
             continue
         groups.append((client_id, rows))
     by_client, row_problems = _artifacts_by_client(groups)
-    for client_id, parsed in by_client.items():
-        problems += row_problems.get(client_id, ())
-        if len(parsed) > 1 and len({a.external_id for a in parsed}) < len(parsed):
-            dupes = duplicate_external_ids(a.external_id for a in parsed)
-            problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
+    if row_problems or _repeats_an_external_id(by_client):
+        problems += _problems_by_client(by_client, row_problems)
     if problems:
         raise FiledInputError(problems, source=source)
     if not any(by_client.values()):
         raise FiledInputError("no artifacts to attach", source=source)
     return by_client
+
+
+def _problems_by_client(
+    by_client: Mapping[str, Sequence[CreateJobWorkArtifactsInput]], row_problems: Mapping[str, list[InputProblem]]
+) -> list[InputProblem]:
+    """Each client's bad rows, then the externalIds it holds twice, client after client."""
+    problems: list[InputProblem] = []
+    for client_id, parsed in by_client.items():
+        problems += row_problems.get(client_id, ())
+        if len(parsed) > 1 and len({a.external_id for a in parsed}) < len(parsed):
+            dupes = duplicate_external_ids(a.external_id for a in parsed)
+            problems += [InputProblem(None, f"{client_id}[{p.row}].externalId", p.reason) for p in dupes]
+    return problems
+
+
+def _repeats_an_external_id(by_client: Mapping[str, Sequence[CreateJobWorkArtifactsInput]]) -> bool:
+    """Whether any two artifacts share an externalId: when none do, no client holds one twice (checked in one
+    pass, so a clean season's export skips the client-by-client check)."""
+    external_ids = [artifact.external_id for parsed in by_client.values() for artifact in parsed]
+    return len(set(external_ids)) < len(external_ids)
 
 
 def _artifacts_by_client(

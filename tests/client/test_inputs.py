@@ -79,6 +79,15 @@ def test_artifact_problems_name_the_client_and_position_and_duplicates_are_found
     ]
 
 
+def test_an_artifact_held_twice_by_one_client_is_refused_and_by_two_clients_is_not() -> None:
+    parsed = parse_artifacts({"c-1": [document("w2")], "c-2": [document("w2")]})
+    assert [a.external_id for items in parsed.values() for a in items] == ["w2", "w2"]
+    with pytest.raises(
+        FiledInputError, match=r"sent:\s+field 'c-2\[2\]\.externalId': duplicate 'w2' \(first at row 1\)$"
+    ):
+        parse_artifacts({"c-1": [document("w2")], "c-2": [document("w2"), document(" w2")]})
+
+
 def test_artifacts_are_grouped_back_by_client_in_order() -> None:
     parsed = parse_artifacts({" c-1 ": [document("d1"), document("d2")], "c-2": [document("d3")]})
     assert {client: [a.external_id for a in items] for client, items in parsed.items()} == {
