@@ -54,8 +54,8 @@ def normalise_text(value: str) -> str:
 
 def _text(max_length: int, pattern: str) -> Any:
     """A required text field: a string (not a number), :func:`normalise_text`, then not empty, not too long,
-    matching ``pattern``. The checks run in pydantic's core; the normalisation is one Python call, a third
-    cheaper than the core's ``strip_whitespace`` (which copies every string) followed by NFC."""
+    matching ``pattern``. The checks run in pydantic's core; the normalisation is one Python call, cheaper
+    than the core's ``strip_whitespace`` (which copies every string) followed by a second call for NFC."""
     schema = core_schema.chain_schema(
         [
             core_schema.str_schema(strict=True),
