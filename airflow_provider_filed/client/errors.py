@@ -8,8 +8,7 @@ logic reads before it re-sends whenever that is true.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class FiledError(Exception):
@@ -27,8 +26,7 @@ class FiledError(Exception):
         super().__init__(prefix + message)
 
 
-@dataclass(frozen=True)
-class InputProblem:
+class InputProblem(NamedTuple):
     """One bad value in the user's input: where it is (1-based row or file line, field) and why it is refused."""
 
     row: int | None

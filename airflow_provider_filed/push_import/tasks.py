@@ -9,9 +9,8 @@ the staged batches: ``create_job_works`` → ``create_job_work_artifacts``) → 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from airflow.sdk import AssetAlias, Context, Param, XComArg, task, task_group
 
@@ -31,8 +30,7 @@ ASSET_ALIAS = "filed_import"
 _Task = TypeVar("_Task")
 
 
-@dataclass(frozen=True)
-class PushImportTasks:
+class PushImportTasks(NamedTuple):
     """The tasks :func:`push_import_tasks` added, to set dependencies or read XComs."""
 
     plan: PlanImportOperator
