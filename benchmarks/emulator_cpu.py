@@ -11,6 +11,9 @@ provider's own (``airflow_provider_filed.client.documents``), the rows the bench
   (``a0``, ``a1``, …) with 2 artifacts each; once on a new emulator (its first use of each document
   includes parsing, validating and compiling it), then five times after ``reset()`` (the median: single
   imports vary by ±15 % with the garbage collector);
+- one ``createJobWorkArtifacts`` of 500 documents as 250 aliased fields of 2 (the import's shape) and as
+  10 fields of 50 (median of ``--repeat``, new job works each time): what each aliased field costs beyond
+  its documents;
 - ``jobWorks`` reads of 1,000-work pages with the sensor's selections, without and with artifacts
   (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``);
 - the same import with the bytes the provider's client writes (its operations and ``request_body``, the
@@ -46,6 +49,7 @@ from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.server import tune_gc
 from benchmarks.workload import (
+    ARTIFACT_SHAPES,
     INPUTS_PER_REQUEST,
     LOGIN,
     PROVIDER_IMPORT,
@@ -218,6 +222,29 @@ def full_import(emu: InProcess) -> dict[str, float]:
     return parts
 
 
+def artifact_shapes(general: bool, repeat: int) -> dict[str, list[float]]:
+    """CPU of one 500-document artifacts request in each of :data:`ARTIFACT_SHAPES`, on new job works each time."""
+    emu = new_emulator(general)
+    result: dict[str, list[float]] = {label: [] for label in ARTIFACT_SHAPES}
+    for n in range(repeat + 1):  # the first of each shape compiles its document
+        job_id = new_job(emu, f"shapes {n}")
+        created = create_works(emu, job_id, f"shape{n}", 0, INPUTS_PER_REQUEST)
+        for label, (aliases, per_work) in ARTIFACT_SHAPES.items():
+            chunk = [(row["id"], _documents(row["work"]["externalId"], per_work)) for row in created[:aliases]]
+            created = created[aliases:]
+            query, variables = provider.aliased_artifacts_mutation(aliases), artifacts_variables(chunk)
+            cpu = emu.measured(functools.partial(emu.post, query, variables))
+            if n:
+                result[label].append(cpu)
+    return result
+
+
+def _documents(external_id: str, count: int) -> list[dict[str, Any]]:
+    """``count`` documents of a client, the workload's two repeated with new externalIds."""
+    pair = documents_of(external_id)
+    return [{**pair[k % 2], "externalId": f"{external_id}-{k}"} for k in range(count)]
+
+
 def pages(general: bool, repeat: int) -> dict[str, list[float]]:
     """The sensor's reads of a 10,000-work job (2 artifacts a work): one page, and all of it 8 pages a request."""
     emu = new_emulator(general)
@@ -325,6 +352,7 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     for _ in range(IMPORTS):
         reset(emu, general)
         imports.append(full_import(emu))
+    shapes = artifact_shapes(general, repeat)
     reads = pages(general, max(3, repeat // 3))
     provider_runs = provider_imports(IMPORTS)
     result: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
@@ -332,7 +360,7 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     for part in imports[0]:
         result[f"import 10,000 x 2: {part} (median of {IMPORTS})"] = statistics.median(run[part] for run in imports)
 
-    for label, samples in reads.items():
+    for label, samples in (shapes | reads).items():
         result[f"{label} (median)"] = statistics.median(samples)
     for label, samples in provider_runs.items():
         result[f"{PROVIDER_IMPORT}, {label} (median of {IMPORTS})"] = statistics.median(samples)

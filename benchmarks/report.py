@@ -9,7 +9,7 @@ from typing import Any
 
 from benchmarks.bulk import Contender
 from benchmarks.harness import Series, fmt_bytes, fmt_mb, fmt_s, table
-from benchmarks.workload import PROVIDER_IMPORT, Floor
+from benchmarks.workload import ARTIFACT_SHAPES, PROVIDER_IMPORT, Floor
 
 MB = 1024 * 1024
 
@@ -112,6 +112,28 @@ def _emulator_spread(results: dict[str, Any], p: Contender, h: Contender) -> str
         f"{fmt_s(h.series.max('emulator_cpu_s'))}) for the same {p.med('requests'):.0f} requests, which cost it "
         f"{fmt_s(replayed[0])} in-process as the provider writes them and {fmt_s(same_shape)} as the benchmark "
         "does: that spread is the shared machine, and it is part of the gap between the two walls."
+    )
+
+
+def _per_field(results: dict[str, Any], n: int) -> str:
+    """A sentence on what each aliased field of an artifacts request costs the emulator beyond its documents
+    (section 2's two shapes of one 500-document request), and what the import's ``n`` fields add up to."""
+    emulator = results.get("emulator") or {}
+    shapes = [
+        (float(emulator[f"{label} (median)"]), aliases)
+        for label, (aliases, _) in ARTIFACT_SHAPES.items()
+        if f"{label} (median)" in emulator
+    ]
+    if len(shapes) != 2:
+        return ""
+    (many, many_fields), (few, few_fields) = sorted(shapes, key=lambda shape: -shape[1])
+    per_field_ms = (many - few) / (many_fields - few_fields)
+    return (
+        f" Per aliased field, beyond its documents, the emulator spends ~{per_field_ms * 1000:.0f} µs: one "
+        f"500-document `createJobWorkArtifacts` costs it {many:.1f} ms as {many_fields} fields (the import's shape: "
+        f"Filed takes one job work a field) and {few:.1f} ms as {few_fields} fields (section 2); the import's "
+        f"{n:,} fields add up to ~{fmt_s(per_field_ms * n / 1000)} of its "
+        f"{fmt_s(emulator[_import_total_key(results)] / 1000)} in-process."
     )
 
 
@@ -804,6 +826,7 @@ def findings(results: dict[str, Any]) -> list[str]:
                 if (replayed := provider_replays(results))
                 else ""
             )
+            + (_per_field(results, n) if n == 10_000 else "")
             + _emulator_spread(results, p, h)
         )
     scaling = {row["clients"]: Series.of(row["samples"]) for row in results.get("scaling") or []}

@@ -16,6 +16,16 @@ DOCUMENTS_PER_CLIENT = 2
 WORKS_PER_ARTIFACT_REQUEST = INPUTS_PER_REQUEST // DOCUMENTS_PER_CLIENT
 #: ``emulator_cpu.py``'s label for the import sent with the provider's own request bodies (the report reads it).
 PROVIDER_IMPORT = "import 10,000 x 2, the provider's own request bodies"
+#: One ``createJobWorkArtifacts`` request of 500 documents in two shapes (label: aliased fields, documents a
+#: field): the import's (a field per job work: Filed's API takes one job work a field) and few fields of many
+#: documents, which parts what each field costs the emulator from what its documents cost.
+ARTIFACT_SHAPES = {
+    f"1 createJobWorkArtifacts of 500 documents as {WORKS_PER_ARTIFACT_REQUEST} aliases x {DOCUMENTS_PER_CLIENT}": (
+        WORKS_PER_ARTIFACT_REQUEST,
+        DOCUMENTS_PER_CLIENT,
+    ),
+    "1 createJobWorkArtifacts of 500 documents as 10 aliases x 50": (10, 50),
+}
 
 
 def clients(n: int, prefix: str, start: int = 0) -> list[dict[str, str]]:
