@@ -11,9 +11,8 @@ provider's own (``airflow_provider_filed.client.documents``), the rows the bench
   (``a0``, ``a1``, …) with 2 artifacts each; once on a new emulator (its first use of each document
   includes parsing, validating and compiling it), then five times after ``reset()`` (the median: single
   imports vary by ±15 % with the garbage collector);
-- one ``createJobWorkArtifacts`` of 500 documents as 250 aliased fields of 2 (the import's shape) and as
-  10 fields of 50 (median of ``--repeat``, new job works each time): what each aliased field costs beyond
-  its documents;
+- the import's 20,000 documents again as 40 requests of 10 aliased fields x 50 documents (after each
+  import): the import's 10,000 fields of 2 cost the difference beyond their documents;
 - ``jobWorks`` reads of 1,000-work pages with the sensor's selections, without and with artifacts
   (2 per work), one page per request and 8 aliased pages (the provider's ``pages_per_request``);
 - the same import with the bytes the provider's client writes (its operations and ``request_body``, the
@@ -49,7 +48,10 @@ from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.server import tune_gc
 from benchmarks.workload import (
-    ARTIFACT_SHAPES,
+    ARTIFACTS_AS_IMPORTED,
+    ARTIFACTS_IN_FEWER_FIELDS,
+    DOCUMENTS_PER_CLIENT,
+    DOCUMENTS_PER_FEWER_FIELD,
     INPUTS_PER_REQUEST,
     LOGIN,
     PROVIDER_IMPORT,
@@ -217,26 +219,28 @@ def full_import(emu: InProcess) -> dict[str, float]:
             rows.extend(create_works(emu, job_id, "imp", start, INPUTS_PER_REQUEST))
 
     parts["20 createJobWorks x 500"] = emu.measured(create_all)
-    parts["40 createJobWorkArtifacts x 250 aliases x 2"] = emu.measured(lambda: attach_artifacts(emu, rows))
+    parts[ARTIFACTS_AS_IMPORTED] = emu.measured(lambda: attach_artifacts(emu, rows))
     parts["total"] = sum(parts.values())
     return parts
 
 
-def artifact_shapes(general: bool, repeat: int) -> dict[str, list[float]]:
-    """CPU of one 500-document artifacts request in each of :data:`ARTIFACT_SHAPES`, on new job works each time."""
-    emu = new_emulator(general)
-    result: dict[str, list[float]] = {label: [] for label in ARTIFACT_SHAPES}
-    for n in range(repeat + 1):  # the first of each shape compiles its document
-        job_id = new_job(emu, f"shapes {n}")
-        created = create_works(emu, job_id, f"shape{n}", 0, INPUTS_PER_REQUEST)
-        for label, (aliases, per_work) in ARTIFACT_SHAPES.items():
-            chunk = [(row["id"], _documents(row["work"]["externalId"], per_work)) for row in created[:aliases]]
-            created = created[aliases:]
-            query, variables = provider.aliased_artifacts_mutation(aliases), artifacts_variables(chunk)
-            cpu = emu.measured(functools.partial(emu.post, query, variables))
-            if n:
-                result[label].append(cpu)
-    return result
+def documents_in_fewer_fields(emu: InProcess) -> float:
+    """CPU of attaching the import's 20,000 documents as 40 requests of 10 aliased fields x 50 documents (400 job
+    works of a new job), sent back to back as the import's are: the import's shape minus this is its fields' cost."""
+    fields = CLIENTS * DOCUMENTS_PER_CLIENT // DOCUMENTS_PER_FEWER_FIELD
+    job_id = new_job(emu, "fewer fields")
+    rows = create_works(emu, job_id, "few", 0, fields)
+    aliases = INPUTS_PER_REQUEST // DOCUMENTS_PER_FEWER_FIELD
+
+    def attach() -> None:
+        for start in range(0, fields, aliases):
+            chunk = [
+                (row["id"], _documents(row["work"]["externalId"], DOCUMENTS_PER_FEWER_FIELD))
+                for row in rows[start : start + aliases]
+            ]
+            emu.post(provider.aliased_artifacts_mutation(len(chunk)), artifacts_variables(chunk))
+
+    return emu.measured(attach)
 
 
 def _documents(external_id: str, count: int) -> list[dict[str, Any]]:
@@ -352,7 +356,7 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     for _ in range(IMPORTS):
         reset(emu, general)
         imports.append(full_import(emu))
-    shapes = artifact_shapes(general, repeat)
+        imports[-1][ARTIFACTS_IN_FEWER_FIELDS] = documents_in_fewer_fields(emu)
     reads = pages(general, max(3, repeat // 3))
     provider_runs = provider_imports(IMPORTS)
     result: dict[str, float] = {"1 createJobWorks x 500 (median)": statistics.median(single)}
@@ -360,7 +364,7 @@ def report(general: bool = False, repeat: int = 15) -> dict[str, float]:
     for part in imports[0]:
         result[f"import 10,000 x 2: {part} (median of {IMPORTS})"] = statistics.median(run[part] for run in imports)
 
-    for label, samples in (shapes | reads).items():
+    for label, samples in reads.items():
         result[f"{label} (median)"] = statistics.median(samples)
     for label, samples in provider_runs.items():
         result[f"{PROVIDER_IMPORT}, {label} (median of {IMPORTS})"] = statistics.median(samples)

@@ -9,7 +9,14 @@ from typing import Any
 
 from benchmarks.bulk import Contender
 from benchmarks.harness import Series, fmt_bytes, fmt_mb, fmt_s, table
-from benchmarks.workload import ARTIFACT_SHAPES, PROVIDER_IMPORT, Floor
+from benchmarks.workload import (
+    ARTIFACTS_AS_IMPORTED,
+    ARTIFACTS_IN_FEWER_FIELDS,
+    DOCUMENTS_PER_CLIENT,
+    DOCUMENTS_PER_FEWER_FIELD,
+    PROVIDER_IMPORT,
+    Floor,
+)
 
 MB = 1024 * 1024
 
@@ -116,24 +123,23 @@ def _emulator_spread(results: dict[str, Any], p: Contender, h: Contender) -> str
 
 
 def _per_field(results: dict[str, Any], n: int) -> str:
-    """A sentence on what each aliased field of an artifacts request costs the emulator beyond its documents
-    (section 2's two shapes of one 500-document request), and what the import's ``n`` fields add up to."""
+    """A sentence on what the import's aliased fields cost the emulator beyond their documents: its documents as
+    sent (a field per client) against the same documents in fewer fields (section 2)."""
     emulator = results.get("emulator") or {}
-    shapes = [
-        (float(emulator[f"{label} (median)"]), aliases)
-        for label, (aliases, _) in ARTIFACT_SHAPES.items()
-        if f"{label} (median)" in emulator
-    ]
-    if len(shapes) != 2:
+    imported = next(
+        (v for k, v in emulator.items() if k.startswith(f"import {n:,} x 2: {ARTIFACTS_AS_IMPORTED}")), None
+    )
+    fewer = next((v for k, v in emulator.items() if ARTIFACTS_IN_FEWER_FIELDS in k), None)
+    if imported is None or fewer is None:
         return ""
-    (many, many_fields), (few, few_fields) = sorted(shapes, key=lambda shape: -shape[1])
-    per_field_ms = (many - few) / (many_fields - few_fields)
+    fewer_fields = n * DOCUMENTS_PER_CLIENT // DOCUMENTS_PER_FEWER_FIELD
+    per_field_ms = (imported - fewer) / (n - fewer_fields)
     return (
-        f" Per aliased field, beyond its documents, the emulator spends ~{per_field_ms * 1000:.0f} µs: one "
-        f"500-document `createJobWorkArtifacts` costs it {many:.1f} ms as {many_fields} fields (the import's shape: "
-        f"Filed takes one job work a field) and {few:.1f} ms as {few_fields} fields (section 2); the import's "
-        f"{n:,} fields add up to ~{fmt_s(per_field_ms * n / 1000)} of its "
-        f"{fmt_s(emulator[_import_total_key(results)] / 1000)} in-process."
+        f" Per aliased field, beyond its documents, the emulator spends ~{per_field_ms * 1000:.0f} µs: the import's "
+        f"{n * DOCUMENTS_PER_CLIENT:,} documents cost it {fmt_s(imported / 1000)} as {n:,} fields (a field per "
+        f"client: Filed takes one job work a field) and {fmt_s(fewer / 1000)} as {fewer_fields:,} fields of "
+        f"{DOCUMENTS_PER_FEWER_FIELD} (section 2): the fields add up to ~{fmt_s(per_field_ms * n / 1000)} of the "
+        f"{fmt_s(emulator[_import_total_key(results)] / 1000)} the import costs it in-process."
     )
 
 
