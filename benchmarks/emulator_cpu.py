@@ -193,10 +193,18 @@ def read_pages(emu: InProcess, job_id: str, selection: str, pages: int = 1) -> i
                 return seen
 
 
-def attach_artifacts(emu: InProcess, job_works: list[dict[str, Any]]) -> None:
-    """Two artifacts per job work, 250 job works per request, with the provider's aliased document."""
-    for start in range(0, len(job_works), WORKS_PER_ARTIFACT_REQUEST):
-        chunk = [(row["id"], documents_of(row["work"]["externalId"])) for row in job_works[start : start + 250]]
+def attach_artifacts(
+    emu: InProcess,
+    job_works: list[dict[str, Any]],
+    documents_for: Callable[[str], list[dict[str, Any]]] = documents_of,
+    per_request: int = WORKS_PER_ARTIFACT_REQUEST,
+) -> None:
+    """Each job work's documents (by default the workload's two), ``per_request`` job works a request, with the
+    provider's aliased document: a field per job work."""
+    for start in range(0, len(job_works), per_request):
+        chunk = [
+            (row["id"], documents_for(row["work"]["externalId"])) for row in job_works[start : start + per_request]
+        ]
         emu.post(provider.aliased_artifacts_mutation(len(chunk)), artifacts_variables(chunk))
 
 
@@ -231,22 +239,13 @@ def documents_in_fewer_fields(emu: InProcess) -> float:
     job_id = new_job(emu, "fewer fields")
     rows = create_works(emu, job_id, "few", 0, fields)
     aliases = INPUTS_PER_REQUEST // DOCUMENTS_PER_FEWER_FIELD
-
-    def attach() -> None:
-        for start in range(0, fields, aliases):
-            chunk = [
-                (row["id"], _documents(row["work"]["externalId"], DOCUMENTS_PER_FEWER_FIELD))
-                for row in rows[start : start + aliases]
-            ]
-            emu.post(provider.aliased_artifacts_mutation(len(chunk)), artifacts_variables(chunk))
-
-    return emu.measured(attach)
+    return emu.measured(lambda: attach_artifacts(emu, rows, _fifty_documents, aliases))
 
 
-def _documents(external_id: str, count: int) -> list[dict[str, Any]]:
-    """``count`` documents of a client, the workload's two repeated with new externalIds."""
+def _fifty_documents(external_id: str) -> list[dict[str, Any]]:
+    """``DOCUMENTS_PER_FEWER_FIELD`` documents of a client: the workload's two repeated with new externalIds."""
     pair = documents_of(external_id)
-    return [{**pair[k % 2], "externalId": f"{external_id}-{k}"} for k in range(count)]
+    return [{**pair[k % 2], "externalId": f"{external_id}-{k}"} for k in range(DOCUMENTS_PER_FEWER_FIELD)]
 
 
 def pages(general: bool, repeat: int) -> dict[str, list[float]]:
