@@ -10,7 +10,6 @@ reported as unattachable (that job no longer accepts them). Nothing new means no
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
@@ -26,7 +25,13 @@ from airflow_provider_filed.client.listing import JobWorksScope, Row, list_job_w
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
 from airflow_provider_filed.push_import import ledger
 from airflow_provider_filed.push_import.files import DEFAULT_ENCODING, iter_rows, storage_path
-from airflow_provider_filed.push_import.staging import DEFAULT_FOLDER, StagedBatch, StagingArea, remove_staging
+from airflow_provider_filed.push_import.staging import (
+    DEFAULT_FOLDER,
+    StagedBatch,
+    StagingArea,
+    documents_json,
+    remove_staging,
+)
 from airflow_provider_filed.push_import.working_set import WorkingSet
 
 if TYPE_CHECKING:
@@ -245,21 +250,19 @@ def _stage(
     batches: list[StagedBatch] = []
     counts = [0, 0]
 
-    def write(clients: list[dict[str, str]], documents: Mapping[str, list[Any]]) -> None:
+    def write(clients: list[dict[str, str]], documents: Iterable[tuple[str, str]]) -> None:
         if not batches:
             area.clear()
-        batches.append(area.write_batch(len(batches) + 1, clients, documents))
+        text, count = documents_json(documents)
+        batches.append(area.write_batch(len(batches) + 1, clients, text))
         counts[0] += len(clients)
-        counts[1] += sum(len(d) for d in documents.values())
+        counts[1] += count
 
     for chunk in _chunks(working.new_clients(), batch_size):
         clients = [{"name": name, "externalId": external_id} for external_id, name in chunk]
         write(clients, working.documents_of(external_id for external_id, _ in chunk))
     for chunk in _chunks(working.missing_documents(job, in_job=True), batch_size):
-        documents: dict[str, list[Any]] = {}
-        for client, _, body in chunk:
-            documents.setdefault(client, []).append(json.loads(body))
-        write([], documents)
+        write([], ((client, body) for client, _, body in chunk))
     if not batches:
         remove_staging(area.folder)
     return batches, counts[0], counts[1]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -19,6 +19,9 @@ from airflow_provider_filed.push_import.files import storage_path
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
+
+#: Compact JSON (the C encoder, built once rather than per call as ``json.dumps(..., separators=...)`` does).
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 #: The staging folder, when none is given: next to the client export (a place every worker can read).
 DEFAULT_FOLDER = "filed-staging"
@@ -51,19 +54,29 @@ class StagingArea:
         remove_staging(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def write_batch(
-        self, index: int, clients: Sequence[Mapping[str, str]], documents: Mapping[str, Sequence[Mapping[str, Any]]]
-    ) -> StagedBatch:
-        """Write one batch's clients (JSON lines) and documents (``{client: [document]}``)."""
+    def write_batch(self, index: int, clients: Sequence[Mapping[str, str]], documents: str | None) -> StagedBatch:
+        """Write one batch's clients (JSON lines) and documents (:func:`documents_json`'s text; None: none)."""
         works = self.folder / f"batch-{index:05d}-works.jsonl"
         artifacts = self.folder / f"batch-{index:05d}-artifacts.json"
         if clients:
             with works.open("w", encoding="utf-8") as handle:
-                handle.writelines(json.dumps(client, separators=(",", ":")) + "\n" for client in clients)
+                handle.writelines(_COMPACT.encode(client) + "\n" for client in clients)
         if documents:
             with artifacts.open("w", encoding="utf-8") as handle:
-                handle.write(json.dumps(documents, separators=(",", ":")))  # the C encoder; json.dump is pure Python
+                handle.write(documents)
         return StagedBatch(works=str(works) if clients else None, artifacts=str(artifacts) if documents else None)
+
+
+def documents_json(documents: Iterable[tuple[str, str]]) -> tuple[str | None, int]:
+    """``{client: [document, …]}`` as JSON text, from ``(client, document JSON)`` pairs in file order, each
+    document's text used as it is (not parsed again); None when there are none. Also how many documents."""
+    by_client: dict[str, list[str]] = {}
+    for client, document in documents:
+        by_client.setdefault(client, []).append(document)
+    if not by_client:
+        return None, 0
+    parts = [f"{_COMPACT.encode(client)}:[{','.join(texts)}]" for client, texts in by_client.items()]
+    return "{" + ",".join(parts) + "}", sum(map(len, by_client.values()))
 
 
 def remove_staging(folder: str | Path | ObjectStoragePath, conn_id: str | None = None) -> None:

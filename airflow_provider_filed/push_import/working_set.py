@@ -7,7 +7,6 @@ so the planning task's memory stays flat whatever the size of the export.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -59,9 +58,10 @@ class WorkingSet:
 
     def add_document(self, line: int, client: str, document: CreateJobWorkArtifactsInput) -> int | None:
         """Record a client's document; the line of its first occurrence if the pair was seen before."""
-        body = json.dumps(document.to_graphql(), separators=(",", ":"))
         try:
-            self._db.execute("INSERT INTO document VALUES (?, ?, ?, ?)", (line, client, document.external_id, body))
+            self._db.execute(
+                "INSERT INTO document VALUES (?, ?, ?, ?)", (line, client, document.external_id, document.to_json())
+            )
         except sqlite3.IntegrityError:
             return self._line(
                 "SELECT line FROM document WHERE client = ? AND external_id = ?", client, document.external_id
@@ -109,17 +109,15 @@ class WorkingSet:
         first = self._db.execute(f"SELECT c.external_id {held} ORDER BY c.line LIMIT ?", (in_job, limit))
         return self.count(f"SELECT COUNT(*) {held}", in_job), [row[0] for row in first]
 
-    def documents_of(self, clients: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Each client's documents, in file order."""
+    def documents_of(self, clients: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """``(client, document JSON)`` of these clients' documents, in file order."""
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (external_id TEXT PRIMARY KEY) WITHOUT ROWID")
         self._db.execute("DELETE FROM wanted")
         self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in clients))
-        documents: dict[str, list[dict[str, Any]]] = {}
-        for client, body in self._db.execute(
-            "SELECT d.client, d.body FROM document d JOIN wanted w ON w.external_id = d.client ORDER BY d.line"
-        ):
-            documents.setdefault(client, []).append(json.loads(body))
-        return documents
+        # CROSS JOIN keeps ``wanted`` the outer loop: a batch's lookups, not a scan of every document per batch.
+        return self._db.execute(
+            "SELECT d.client, d.body FROM wanted w CROSS JOIN document d ON d.client = w.external_id ORDER BY d.line"
+        )
 
     def missing_documents(self, job: str | None, *, in_job: bool) -> Iterator[tuple[str, str, str]]:
         """``(client, document externalId, document JSON)`` of documents Filed lacks, for clients it holds in ``job``
