@@ -861,13 +861,9 @@ def findings(results: dict[str, Any]) -> list[str]:
                 if _in_profile(season.get("plan_profile"), "(_field)", top=15)
                 else ""
             )
-            + " Each row goes through pydantic (`validate_row`) and SQLite one `execute` at a time."
-            + (
-                " `push_import/staging.py` `write_batch` writes documents with `json.dump` to a file handle (the "
-                "pure-Python encoder, chunk by chunk) where one `json.dumps` runs in C."
-                if _in_profile(season.get("plan_profile"), "json/encoder.py")
-                else ""
-            )
+            + " Rows are validated by pydantic and recorded in SQLite a chunk at a time (`push_import/plan.py` "
+            "`ROWS_PER_CHUNK` rows: one validation call and one `executemany`); a staged batch reuses each "
+            "document's JSON text as it was recorded."
         )
         rerun, variants = season.get("rerun"), season.get("rerun_with") or {}
         if rerun and variants:

@@ -57,14 +57,6 @@ def _normalise_keys(row: Any) -> Any:
     return {("externalId" if k == "external_id" else k): v for k, v in row.items()}
 
 
-def validate_row(model: type[M], row: Any, number: int, *, unit: str = "row") -> tuple[M | None, list[InputProblem]]:
-    """One row as ``model``, or None and its problems (numbered ``number``: a row, or a file's line)."""
-    try:
-        return model.model_validate(_normalise_keys(row)), []
-    except ValidationError as exc:
-        return None, [InputProblem(number, _field_name(model, e["loc"]), _reason(e), unit=unit) for e in exc.errors()]
-
-
 def parse_rows(
     model: type[M], rows: Iterable[Any], *, numbers: Iterable[int] | None = None, unit: str = "row"
 ) -> tuple[list[M], list[InputProblem]]:

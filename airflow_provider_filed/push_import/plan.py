@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from airflow_provider_filed.client import documents as gql
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
-from airflow_provider_filed.client.inputs import validate_row
+from airflow_provider_filed.client.inputs import parse_rows
 from airflow_provider_filed.client.listing import JobWorksScope, Row, list_job_works
 from airflow_provider_filed.client.models import CreateJobWorkArtifactsInput, CreateJobWorksInput, normalise_text
 from airflow_provider_filed.push_import import ledger
@@ -43,7 +43,11 @@ log = logging.getLogger(__name__)
 
 CLIENT_COLUMNS = ("externalId", "name")
 DOCUMENT_COLUMNS = ("clientExternalId", "externalId", "name", "type", "url")
+#: A document row's own fields (its client is the rest), in the order a row's problems are named.
+DOCUMENT_FIELDS = ("name", "type", "url", "externalId")
 IDS_SHOWN = 20
+#: Rows validated in one call to pydantic and recorded in one batch while reading an export.
+ROWS_PER_CHUNK = 1_000
 #: Problems kept in memory while reading (every one is counted; the first 20 are shown).
 PROBLEMS_KEPT = 1_000
 
@@ -96,26 +100,36 @@ def _field(row: Mapping[str, Any], name: str) -> Any:
     return row.get(_SNAKE[name]) if value is None and name in _SNAKE else value
 
 
+def _present(row: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The row's values of these fields, in camelCase; a missing one is left out, so it reads "is required"."""
+    return {name: value for name in names if (value := _field(row, name)) is not None}
+
+
 def read_clients(
     working: WorkingSet, location: str | Path | ObjectStoragePath, conn_id: str | None, encoding: str = DEFAULT_ENCODING
 ) -> None:
     """Validate every client of the export into ``working``: fields, and duplicate externalIds across the file."""
     problems = _Problems()
-    for line, row in iter_rows(location, required=CLIENT_COLUMNS, conn_id=conn_id, encoding=encoding):
-        fields = (
-            {"name": _field(row, "name"), "externalId": _field(row, "externalId")} if isinstance(row, Mapping) else row
-        )
-        client, row_problems = validate_row(CreateJobWorksInput, fields, line, unit="line")
-        problems.add(*row_problems)
-        if client is not None and (first := working.add_client(line, client)) is not None:
-            problems.add(
-                InputProblem(
-                    line, "externalId", f"duplicate {client.external_id!r} (first at line {first})", unit="line"
-                )
-            )
+    rows = iter_rows(location, required=CLIENT_COLUMNS, conn_id=conn_id, encoding=encoding)
+    for chunk in _chunks(rows, ROWS_PER_CHUNK):
+        problems.add(*_read_client_chunk(working, chunk))
     problems.raise_if_any(f"clients {location}")
     if working.counts()[0] == 0:
         raise FiledInputError("the client list is empty: nothing to import", source=f"clients {location}")
+
+
+def _read_client_chunk(working: WorkingSet, chunk: list[tuple[int, Any]]) -> list[InputProblem]:
+    """Some rows of the clients file, validated in one call and recorded in one batch; their problems."""
+    lines = [line for line, _ in chunk]
+    fields = [_present(row, CLIENT_COLUMNS) if isinstance(row, Mapping) else row for _, row in chunk]
+    clients, problems = parse_rows(CreateJobWorksInput, fields, numbers=lines, unit="line")
+    failed = {problem.row for problem in problems}
+    recorded = working.add_clients(list(zip(_good(lines, failed), clients, strict=True)))
+    problems += [
+        InputProblem(line, "externalId", f"duplicate {client.external_id!r} (first at line {first})", unit="line")
+        for line, client, first in recorded
+    ]
+    return sorted(problems, key=_by_line)
 
 
 def read_documents(
@@ -127,31 +141,60 @@ def read_documents(
 ) -> None:
     """Validate every document of the export into ``working``: fields, known client, no duplicate per client."""
     problems = _Problems()
-    for line, row in iter_rows(location, required=DOCUMENT_COLUMNS, conn_id=conn_id, encoding=encoding):
+    rows = iter_rows(location, required=DOCUMENT_COLUMNS, conn_id=conn_id, encoding=encoding)
+    for chunk in _chunks(rows, ROWS_PER_CHUNK):
+        problems.add(*_read_document_chunk(working, chunk, clients_name))
+    problems.raise_if_any(f"documents {location}")
+
+
+def _read_document_chunk(working: WorkingSet, chunk: list[tuple[int, Any]], clients_name: str) -> list[InputProblem]:
+    """Some rows of the documents file, validated in one call and recorded in one batch; their problems."""
+    problems: list[InputProblem] = []
+    lines: list[int] = []
+    owners: list[Any] = []
+    fields: list[dict[str, Any]] = []
+    for line, row in chunk:
         if not isinstance(row, Mapping):
-            problems.add(InputProblem(line, None, "must be an object with the document's fields", unit="line"))
+            problems.append(InputProblem(line, None, "must be an object with the document's fields", unit="line"))
             continue
         client = _field(row, "clientExternalId")
-        client = normalise_text(client) if isinstance(client, str) else client
-        fields = {name: _field(row, name) for name in ("name", "type", "url", "externalId")}
-        document, row_problems = validate_row(
-            CreateJobWorkArtifactsInput, {k: v for k, v in fields.items() if v is not None}, line, unit="line"
-        )
-        problems.add(*row_problems)
+        lines.append(line)
+        owners.append(normalise_text(client) if isinstance(client, str) else client)
+        fields.append(_present(row, DOCUMENT_FIELDS))
+    documents, invalid = parse_rows(CreateJobWorkArtifactsInput, fields, numbers=lines, unit="line")
+    problems += invalid
+    known = working.known_clients(owner for owner in owners if owner and isinstance(owner, str))
+    valid = dict(zip(_good(lines, {problem.row for problem in invalid}), documents, strict=True))
+    accepted = []
+    for line, client in zip(lines, owners, strict=True):
         if not client or not isinstance(client, str):
-            problems.add(InputProblem(line, "clientExternalId", "is required", unit="line"))
-        elif not working.has_client(client):
-            problems.add(InputProblem(line, "clientExternalId", f"no client {client!r} in {clients_name}", unit="line"))
-        elif document is not None and (first := working.add_document(line, client, document)) is not None:
-            problems.add(
-                InputProblem(
-                    line,
-                    "externalId",
-                    f"duplicate document {document.external_id!r} of client {client!r} (first at line {first})",
-                    unit="line",
-                )
+            problems.append(InputProblem(line, "clientExternalId", "is required", unit="line"))
+        elif client not in known:
+            problems.append(
+                InputProblem(line, "clientExternalId", f"no client {client!r} in {clients_name}", unit="line")
             )
-    problems.raise_if_any(f"documents {location}")
+        elif line in valid:
+            accepted.append((line, client, valid[line]))
+    problems += [
+        InputProblem(
+            line,
+            "externalId",
+            f"duplicate document {document.external_id!r} of client {client!r} (first at line {first})",
+            unit="line",
+        )
+        for line, client, document, first in working.add_documents(accepted)
+    ]
+    return sorted(problems, key=_by_line)
+
+
+def _good(lines: list[int], failed: set[int | None]) -> list[int]:
+    """The lines whose rows validated, in order (``parse_rows`` returns their inputs in that order)."""
+    return [line for line in lines if line not in failed] if failed else lines
+
+
+def _by_line(problem: InputProblem) -> int:
+    """Sort key: a file's problems by line; a line's own keep their order (the sort is stable)."""
+    return problem.row or 0
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,28 +45,43 @@ class WorkingSet:
         self._db.close()
         self._dir.cleanup()
 
-    def add_client(self, line: int, client: CreateJobWorksInput) -> int | None:
-        """Record a client; the line of its first occurrence if its externalId was seen before."""
-        try:
-            self._db.execute("INSERT INTO client VALUES (?, ?, ?)", (line, client.external_id, client.name))
-        except sqlite3.IntegrityError:
-            return self._line("SELECT line FROM client WHERE external_id = ?", client.external_id)
-        return None
+    def add_clients(
+        self, clients: Sequence[tuple[int, CreateJobWorksInput]]
+    ) -> list[tuple[int, CreateJobWorksInput, int]]:
+        """Record clients ``(line, client)`` in line order; those whose externalId came before, with its first line."""
+        rows = [(line, client.external_id, client.name) for line, client in clients]
+        if self._db.executemany("INSERT OR IGNORE INTO client VALUES (?, ?, ?)", rows).rowcount == len(rows):
+            return []
+        firsts = [
+            self._line("SELECT line FROM client WHERE external_id = ?", external_id) for _, external_id, _ in rows
+        ]
+        return [(line, client, first) for (line, client), first in zip(clients, firsts, strict=True) if first != line]
 
-    def has_client(self, external_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM client WHERE external_id = ?", (external_id,)).fetchone() is not None
+    def known_clients(self, external_ids: Iterable[str]) -> set[str]:
+        """Which of these externalIds are clients of the export."""
+        self._want(external_ids)
+        found = self._db.execute(
+            "SELECT c.external_id FROM wanted w CROSS JOIN client c ON c.external_id = w.external_id"
+        )
+        return {external_id for (external_id,) in found}
 
-    def add_document(self, line: int, client: str, document: CreateJobWorkArtifactsInput) -> int | None:
-        """Record a client's document; the line of its first occurrence if the pair was seen before."""
-        try:
-            self._db.execute(
-                "INSERT INTO document VALUES (?, ?, ?, ?)", (line, client, document.external_id, document.to_json())
-            )
-        except sqlite3.IntegrityError:
-            return self._line(
-                "SELECT line FROM document WHERE client = ? AND external_id = ?", client, document.external_id
-            )
-        return None
+    def add_documents(
+        self, documents: Sequence[tuple[int, str, CreateJobWorkArtifactsInput]]
+    ) -> list[tuple[int, str, CreateJobWorkArtifactsInput, int]]:
+        """Record documents ``(line, client, document)`` in line order; those whose (client, externalId) pair came
+        before, with its first line."""
+        rows = [(line, client, document.external_id, document.to_json()) for line, client, document in documents]
+        if self._db.executemany("INSERT OR IGNORE INTO document VALUES (?, ?, ?, ?)", rows).rowcount == len(rows):
+            return []
+        firsts = [
+            self._line("SELECT line FROM document WHERE client = ? AND external_id = ?", client, external_id)
+            for _, client, external_id, _ in rows
+        ]
+        return [
+            (line, client, document, first)
+            for (line, client, document), first in zip(documents, firsts, strict=True)
+            if first != line
+        ]
 
     def add_held(self, rows: list[Row], prefer_job: str | None) -> None:
         """Record works Filed holds (a listing's rows); a client held twice keeps its work in ``prefer_job``."""
@@ -111,10 +126,7 @@ class WorkingSet:
 
     def documents_of(self, clients: Iterable[str]) -> Iterator[tuple[str, str]]:
         """``(client, document JSON)`` of these clients' documents, in file order."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (external_id TEXT PRIMARY KEY) WITHOUT ROWID")
-        self._db.execute("DELETE FROM wanted")
-        self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in clients))
-        # CROSS JOIN keeps ``wanted`` the outer loop: a batch's lookups, not a scan of every document per batch.
+        self._want(clients)
         return self._db.execute(
             "SELECT d.client, d.body FROM wanted w CROSS JOIN document d ON d.client = w.external_id ORDER BY d.line"
         )
@@ -135,6 +147,13 @@ class WorkingSet:
         return self.count(
             "SELECT COUNT(*) FROM document d JOIN held_artifact a ON a.client = d.client AND a.external_id = d.external_id"
         )
+
+    def _want(self, external_ids: Iterable[str]) -> None:
+        """Fill the ``wanted`` table, which queries join as their outer loop (``CROSS JOIN``: SQLite keeps that
+        order), so a batch costs its own lookups rather than a scan of the export."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (external_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self._db.execute("DELETE FROM wanted")
+        self._db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((e,) for e in external_ids))
 
     def _line(self, sql: str, *params: Any) -> int:
         return int(self._db.execute(sql, params).fetchone()[0])
