@@ -50,11 +50,7 @@ class WorkingSet:
     ) -> list[tuple[int, CreateJobWorksInput, int]]:
         """Record clients ``(line, client)`` in line order; those whose externalId came before, with its first line."""
         rows = [(line, client.external_id, client.name) for line, client in clients]
-        if self._db.executemany("INSERT OR IGNORE INTO client VALUES (?, ?, ?)", rows).rowcount == len(rows):
-            return []
-        firsts = [
-            self._line("SELECT line FROM client WHERE external_id = ?", external_id) for _, external_id, _ in rows
-        ]
+        firsts = self._insert_new("client", rows, ("external_id",))
         return [(line, client, first) for (line, client), first in zip(clients, firsts, strict=True) if first != line]
 
     def known_clients(self, external_ids: Iterable[str]) -> set[str]:
@@ -71,12 +67,7 @@ class WorkingSet:
         """Record documents ``(line, client, document)`` in line order; those whose (client, externalId) pair came
         before, with its first line."""
         rows = [(line, client, document.external_id, document.to_json()) for line, client, document in documents]
-        if self._db.executemany("INSERT OR IGNORE INTO document VALUES (?, ?, ?, ?)", rows).rowcount == len(rows):
-            return []
-        firsts = [
-            self._line("SELECT line FROM document WHERE client = ? AND external_id = ?", client, external_id)
-            for _, client, external_id, _ in rows
-        ]
+        firsts = self._insert_new("document", rows, ("client", "external_id"))
         return [
             (line, client, document, first)
             for (line, client, document), first in zip(documents, firsts, strict=True)
@@ -147,6 +138,17 @@ class WorkingSet:
         return self.count(
             "SELECT COUNT(*) FROM document d JOIN held_artifact a ON a.client = d.client AND a.external_id = d.external_id"
         )
+
+    def _insert_new(self, table: str, rows: list[tuple[Any, ...]], key: tuple[str, ...]) -> list[int]:
+        """Insert ``rows`` (line first, then ``key``'s columns) whose key is not recorded yet; each row's first
+        line (its own when it was new). The lookups run only when the insert skipped some rows."""
+        if not rows:
+            return []
+        values = ", ".join("?" * len(rows[0]))
+        if self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({values})", rows).rowcount == len(rows):
+            return [row[0] for row in rows]
+        where = " AND ".join(f"{column} = ?" for column in key)
+        return [self._line(f"SELECT line FROM {table} WHERE {where}", *row[1 : 1 + len(key)]) for row in rows]
 
     def _want(self, external_ids: Iterable[str]) -> None:
         """Fill the ``wanted`` table, which queries join as their outer loop (``CROSS JOIN``: SQLite keeps that
