@@ -78,10 +78,12 @@ def repeat(
     n: int,
     reps: int,
     profile: dict[str, Any] | None = None,
+    emulator_config: dict[str, Any] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Warm up once (unmeasured), then import ``n`` clients ``reps`` times, each checked against the emulator;
-    with ``profile`` (options overriding ``options``), one more import under cProfile."""
+    with ``profile`` (options overriding ``options``), one more import under cProfile. ``emulator_config``
+    is applied after each reset (which restores the emulator's start-time config)."""
     em = EmulatorRef.of(emulator)
     run = CONTENDERS[contender]
     controls = em.handle()
@@ -89,6 +91,8 @@ def repeat(
     def prepared(rep: int, size: int, **opts: Any) -> tuple[Callable[[], Any], Callable[[], None]]:
         """The import to run (a fresh job on a reset emulator), and the check that everything landed once."""
         controls.reset()
+        if emulator_config:
+            controls.configure(**emulator_config)
         rows = clients(size, f"{contender}-{rep + 1}")
         docs = documents(rows)
         job_id = new_job(em, f"bench {contender} {rep}")
@@ -122,9 +126,17 @@ def repeat(
 
 
 def provider(
-    em: EmulatorRef, job_id: str, rows: Rows, docs: Docs, max_concurrency: int | None = None, existing: str = "none"
+    em: EmulatorRef,
+    job_id: str,
+    rows: Rows,
+    docs: Docs,
+    max_concurrency: int | None = None,
+    existing: str = "none",
+    automatic_gc: bool = True,
 ) -> dict[str, Any]:
-    """The example DAG's batch tasks on a first attempt; CPU of each phase (``process_time``: all threads)."""
+    """The example DAG's batch tasks on a first attempt; CPU of each phase (``process_time``: all threads).
+    ``automatic_gc=False`` runs the whole import with Python's automatic garbage collection off (what the
+    collections cost it; the provider itself pauses it only around pure steps, ``client/collector.py``)."""
     import time
 
     from airflow_provider_filed.client import (
@@ -146,13 +158,18 @@ def provider(
         cpu.append(time.process_time())
         return cpu[-1] - cpu[-2]
 
-    works_in, docs_in = parse_job_works(rows), parse_artifacts(docs)
-    validate = lap()
-    with FiledClient(load_config(**settings)) as client:
-        works = JobWorksImport(client, target).run(works_in, existing=existing)  # type: ignore[arg-type]
-        create_works = lap()
-        ArtifactsImport(client, target).run(docs_in, job_work_ids=works.job_work_ids, fresh=True)
-        attach = lap()
+    if not automatic_gc:
+        gc.disable()
+    try:
+        works_in, docs_in = parse_job_works(rows), parse_artifacts(docs)
+        validate = lap()
+        with FiledClient(load_config(**settings)) as client:
+            works = JobWorksImport(client, target).run(works_in, existing=existing)  # type: ignore[arg-type]
+            create_works = lap()
+            ArtifactsImport(client, target).run(docs_in, job_work_ids=works.job_work_ids, fresh=True)
+            attach = lap()
+    finally:
+        gc.enable()
     return {"validate_cpu_s": validate, "works_cpu_s": create_works, "artifacts_cpu_s": attach}
 
 

@@ -37,6 +37,9 @@ from benchmarks.harness import (  # noqa: E402
 )
 
 SECTIONS = ("parse", "emulator", "import", "scaling", "recurring", "dag", "poke", "trigger")
+#: The emulator's work done at each request's arrival, its answer held until the latency is over: the same
+#: round trips with (nearly) none of the emulator's serial CPU in them, what a contender costs by itself.
+OVERLAPPED = {"latency_covers_work": True}
 
 
 def sizes(quick: bool) -> dict[str, Any]:
@@ -80,6 +83,27 @@ def run_import(em: EmulatorRef, size: dict[str, Any], tuned: int) -> dict[str, A
             options={"existing": "connection"},
         ),
         bulk.Entry("httpx", "hand-written httpx, 4 threads", "httpx", 4),
+        bulk.Entry(
+            "provider_no_gc",
+            "provider, automatic garbage collection off",
+            "provider",
+            4,
+            options={"automatic_gc": False},
+        ),
+        bulk.Entry(
+            "provider_overlapped",
+            "provider, the emulator's work within its latency",
+            "provider",
+            4,
+            options={"emulator_config": OVERLAPPED},
+        ),
+        bulk.Entry(
+            "httpx_overlapped",
+            "hand-written httpx, the emulator's work within its latency",
+            "httpx",
+            4,
+            options={"emulator_config": OVERLAPPED},
+        ),
         bulk.Entry("gql", "gql, sequential", "gql", 1),
         bulk.Entry("naive", "naive loop, one request each", "naive", 1, sample=size["naive_sample"]),
     ]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import DocumentNode, GraphQLSchema, OperationType, execute_sync
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType, execute_sync
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from airflow_provider_filed.emulator.config import EmulatorConfig
-from airflow_provider_filed.emulator.documents import document_cache, select_operation
+from airflow_provider_filed.emulator.documents import PreparedDocument, document_cache, select_operation
 from airflow_provider_filed.emulator.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
@@ -66,6 +66,19 @@ class _Outcome:
     response: Response
     names: list[str]
     label: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """What a ``POST /graphql`` body asked for, as far as it could be read before the delay."""
+
+    payload: Any
+    prepared: PreparedDocument | None
+    operation: OperationDefinitionNode | None
+    operation_name: Any
+    names: list[str]
+    targets: list[str]
+    schema: GraphQLSchema
 
 
 class EmulatorApp:
@@ -128,6 +141,8 @@ class EmulatorApp:
         return outcome.response
 
     async def _run_graphql(self, request: Request) -> _Outcome:
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
         config = self.config
         documents = document_cache(config.sort_by_argument)
         try:
@@ -142,17 +157,30 @@ class EmulatorApp:
         if prepared is not None and prepared.document is not None:
             operation = select_operation(prepared.document, operation_name)
             names = prepared.root_fields(operation) if operation else [UNKNOWN_OPERATION]
-        is_mutation = operation is not None and operation.operation == OperationType.MUTATION
         targets = [*names, operation.name.value] if operation is not None and operation.name else names
+        call = _Call(payload, prepared, operation, operation_name, names, targets, documents.schema)
 
         plan = self.faults.plan(config, targets)
+        if config.latency_covers_work:
+            outcome = self._answer(request, call, plan, config)
+            await asyncio.sleep(max(0.0, arrived + plan.delay_s - loop.time()))
+            return outcome
         if plan.delay_s > 0:
             await asyncio.sleep(plan.delay_s)
+        return self._answer(request, call, plan, config)
+
+    def _answer(self, request: Request, call: _Call, plan: FaultPlan, config: EmulatorConfig) -> _Outcome:
+        """Everything after the delay: the injected rejection, or the checked request executed (then maybe cut)."""
+        names = call.names
         if plan.reject_status is not None:
             return self._rejected(plan, names)
-
+        payload, prepared, operation = call.payload, call.prepared, call.operation
         variables = payload.get("variables") if isinstance(payload, dict) else None
-        if prepared is None or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
+        if (
+            prepared is None
+            or not isinstance(variables, dict | None)
+            or not isinstance(call.operation_name, str | None)
+        ):
             failure = error_body(
                 "expected a JSON object with 'query', optional 'variables' and 'operationName'", BAD_REQUEST
             )
@@ -161,12 +189,12 @@ class EmulatorApp:
             errors = [format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
             return _Outcome(self.wire.response({"errors": errors}, status_code=400), names, 400)
 
-        compiled = prepared.plan(documents.schema, operation) if config.fast_path and operation else None
+        compiled = prepared.plan(call.schema, operation) if config.fast_path and operation else None
         body, status = self._execute(
-            request, documents.schema, prepared.document, compiled, variables, operation_name, names, config
+            request, call.schema, prepared.document, compiled, variables, call.operation_name, names, config
         )
-        if status == 200 and is_mutation:
-            cut = self.faults.after_commit(config, targets)
+        if status == 200 and operation is not None and operation.operation == OperationType.MUTATION:
+            cut = self.faults.after_commit(config, call.targets)
             if cut is not None:
                 return self._commit_then_fail(cut, body, names)
         return _Outcome(self.wire.response(body, status_code=status), names, status)

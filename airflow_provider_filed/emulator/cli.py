@@ -44,6 +44,7 @@ _SWITCHES: tuple[tuple[str, str, bool, str], ...] = (
     ("--lenient-duplicates", "lenient_duplicates", True, "accept a reused externalId (no CONFLICT)"),
     ("--no-sort-by-argument", "sort_by_argument", False, "serve a schema without the sortBy argument"),
     ("--no-fast-path", "fast_path", False, "run every request with graphql-core's executor"),
+    ("--latency-covers-work", "latency_covers_work", True, "do each request's work within its delay, not after"),
 )
 
 

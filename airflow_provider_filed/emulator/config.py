@@ -16,6 +16,11 @@ class EmulatorConfig(BaseModel):
 
     latency_ms: float = Field(default=0.0, ge=0, description="Fixed delay added to every request.")
     jitter_ms: float = Field(default=0.0, ge=0, description="Extra delay drawn uniformly from [0, jitter_ms].")
+    latency_covers_work: bool = Field(
+        default=False,
+        description="Do each request's work at once and answer when its delay, counted from arrival, is over (or"
+        " when the work ends, if later): a server whose work overlaps the network time. Default: work after it.",
+    )
     error_rate: float = Field(
         default=0.0, ge=0, le=1, description="Share of requests answered 500/502/503 without being applied."
     )

@@ -81,6 +81,7 @@ def test_cli_flags_build_the_config() -> None:
             "cancel",
             "--fault-operation",
             "createJobWorks",
+            "--latency-covers-work",
         ]
     )
     config = config_from_args(args)
@@ -88,6 +89,7 @@ def test_cli_flags_build_the_config() -> None:
     assert (config.commit_then_fail_rate, config.token_ttl_s, config.never_finish) == (0.2, 60, True)
     assert (config.artifact_failure_pattern, config.artifact_terminated_pattern) == ("bad", "cancel")
     assert config.fault_operations == ["createJobWorks"]
+    assert config.latency_covers_work is True
     assert config.max_limit == 1000
 
 

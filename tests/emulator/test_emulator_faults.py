@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 
+from airflow_provider_filed.emulator.app import create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator
-from tests.emulator.gateway import CREATE_JOB, CREATE_JOB_WORKS, Gateway
+from tests.emulator.gateway import CREATE_JOB, CREATE_JOB_WORKS, LOGIN, Gateway
 
 ME = "{ me { id } }"
 
@@ -25,6 +27,40 @@ def test_latency_and_jitter(filed_emulator: EmulatorHandle, gateway: Gateway) ->
     gateway.data(ME)
     elapsed = time.perf_counter() - started
     assert 0.15 <= elapsed < 1.5
+
+
+@pytest.mark.parametrize("covers_work", [False, True])
+def test_latency_covers_work_applies_at_arrival_and_answers_after_the_delay(covers_work: bool) -> None:
+    """By default a request waits its delay, then is applied; ``latency_covers_work`` applies it at once and
+    still answers no earlier than the delay after arrival (what the benchmarks' overlapped row relies on)."""
+    delay_s = 0.6
+    app = create_app(config=EmulatorConfig(latency_ms=delay_s * 1000, latency_covers_work=covers_work))
+
+    async def scenario() -> tuple[int, int, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as http:
+            app.configure(latency_ms=0)
+            login = await http.post("/graphql", json={"query": LOGIN, "variables": {"apiKey": app.api_keys[0]}})
+            token = login.json()["data"]["loginViaPersonalApiToken"]["accessToken"]
+            headers = {"Authorization": f"Bearer {token}"}
+            variables = {"connectionId": app.seed.connection_id, "jobName": "overlap"}
+            created = await http.post("/graphql", json={"query": CREATE_JOB, "variables": variables}, headers=headers)
+            job = created.json()["data"]["createConnectionJob"]["id"]
+            app.configure(latency_ms=delay_s * 1000)
+            inputs = [{"name": "a", "externalId": "a"}]
+            body = {"query": CREATE_JOB_WORKS, "variables": {"connectionJobId": job, "inputs": inputs}}
+            started = time.perf_counter()
+            sending = asyncio.ensure_future(http.post("/graphql", json=body, headers=headers))
+            await asyncio.sleep(delay_s / 4)
+            during = app.stats()["works_per_job"].get(job, 0)
+            answer = await sending
+            elapsed = time.perf_counter() - started
+            assert answer.status_code == 200, answer.text
+            return during, app.stats()["works_per_job"][job], elapsed
+
+    during, after, elapsed = asyncio.run(scenario())
+    assert (during, after) == ((1, 1) if covers_work else (0, 1))
+    assert elapsed >= delay_s
 
 
 def test_error_rate_answers_5xx_without_applying(filed_emulator: EmulatorHandle, gateway: Gateway) -> None:
