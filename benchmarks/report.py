@@ -137,9 +137,7 @@ def _collections_cost(p: Contender, no_gc: Contender | None) -> str:
         f" With automatic garbage collection off for the whole import (a benchmark-only row; the provider pauses "
         f"it only around pure steps), the import takes {fmt_s(no_gc.med('wall_s'))} and {fmt_s(no_gc.med('cpu_s'))} "
         f"of client CPU (medians): the collections cost it {fmt_s(saved)} of wall and "
-        f"{fmt_s(p.med('cpu_s') - no_gc.med('cpu_s'))} of CPU. In an Airflow task process the long-lived heap "
-        "(Airflow's own objects) is several times larger, so the same survivors trigger fewer full collections, "
-        "each scanning more."
+        f"{fmt_s(p.med('cpu_s') - no_gc.med('cpu_s'))} of CPU."
     )
 
 
