@@ -47,9 +47,10 @@ def normalise_text(value: str) -> str:
     """The one normalisation of every text sent to Filed: surrounding spaces dropped, Unicode NFC.
 
     What validation accepts is exactly what is sent and what later steps match on (a client's
-    ``" c-2 "`` in one file and ``"c-2"`` in another are the same client).
+    ``" c-2 "`` in one file and ``"c-2"`` in another are the same client). ASCII text is already NFC.
     """
-    return _nfc(value.strip(WHITESPACE))
+    text = value.strip(WHITESPACE)
+    return text if text.isascii() else _nfc(text)
 
 
 def _text(max_length: int, pattern: str) -> Any:

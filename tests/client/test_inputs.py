@@ -103,6 +103,14 @@ def test_models_normalise_text_as_normalise_text_does(value: str) -> None:
     assert work.name == work.external_id == built.name == normalise_text(value)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(" e\u0301 ", "\xe9"), ("\u212b", "\xc5"), ("\u3000x\xa0", "x"), ("\tplain id-1 ", "plain id-1"), ("", "")],
+)
+def test_normalise_text_drops_surrounding_spaces_and_composes_unicode(value: str, expected: str) -> None:
+    assert normalise_text(value) == expected
+
+
 def test_the_whitespace_dropped_is_python_s_less_the_control_separators() -> None:
     python_spaces = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
     assert set(WHITESPACE) == python_spaces - set("\x1c\x1d\x1e\x1f")
