@@ -133,11 +133,16 @@ def _collections_cost(p: Contender, no_gc: Contender | None) -> str:
     if no_gc is None:
         return ""
     saved = p.med("wall_s") - no_gc.med("wall_s")
+    spread = p.series.max("wall_s") - p.series.min("wall_s")
+    cost = (
+        f"the collections cost it {fmt_s(saved)} of wall"
+        if saved > spread
+        else f"a difference of {fmt_s(saved)}, within the {fmt_s(spread)} spread of the default row's repetitions"
+    )
     return (
         f" With automatic garbage collection off for the whole import (a benchmark-only row; the provider pauses "
         f"it only around pure steps), the import takes {fmt_s(no_gc.med('wall_s'))} and {fmt_s(no_gc.med('cpu_s'))} "
-        f"of client CPU (medians): the collections cost it {fmt_s(saved)} of wall and "
-        f"{fmt_s(p.med('cpu_s') - no_gc.med('cpu_s'))} of CPU."
+        f"of client CPU (medians), against {fmt_s(p.med('wall_s'))} and {fmt_s(p.med('cpu_s'))} with it: {cost}."
     )
 
 
