@@ -32,7 +32,7 @@ from airflow_provider_filed.emulator.errors import (
     UNAUTHENTICATED,
     ApiError,
 )
-from airflow_provider_filed.emulator.fast import Plan
+from airflow_provider_filed.emulator.fast import BoundPlan
 from airflow_provider_filed.emulator.faults import CommitFailure, FaultInjector, FaultPlan, retry_after_header
 from airflow_provider_filed.emulator.models import Session, frozen_clock
 from airflow_provider_filed.emulator.pages import page_routes
@@ -70,7 +70,8 @@ class _Outcome:
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """What a ``POST /graphql`` body asked for, as far as it could be read before the delay."""
+    """What a ``POST /graphql`` body asked for, as far as it could be read before the delay: the JSON, the
+    document, and for the fast path its plan with the variables coerced (pure work, no store or clock)."""
 
     payload: Any
     prepared: PreparedDocument | None
@@ -79,6 +80,26 @@ class _Call:
     names: list[str]
     targets: list[str]
     schema: GraphQLSchema
+    bound: BoundPlan | None
+
+
+def _bound(
+    prepared: PreparedDocument | None, operation: OperationDefinitionNode | None, payload: Any, schema: GraphQLSchema
+) -> BoundPlan | None:
+    """The fast path's plan of a valid request with its variables coerced; None: the general path runs it."""
+    if prepared is None or operation is None or prepared.errors:
+        return None
+    variables = payload.get("variables")
+    if not isinstance(variables, dict | None) or not isinstance(payload.get("operationName"), str | None):
+        return None
+    compiled = prepared.plan(schema, operation)
+    return compiled.bind(variables) if compiled is not None else None
+
+
+async def _until(loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+    """Sleep until ``deadline`` (the loop's clock): a request's delay counts from its arrival."""
+    if deadline > loop.time():
+        await asyncio.sleep(deadline - loop.time())
 
 
 class EmulatorApp:
@@ -158,15 +179,15 @@ class EmulatorApp:
             operation = select_operation(prepared.document, operation_name)
             names = prepared.root_fields(operation) if operation else [UNKNOWN_OPERATION]
         targets = [*names, operation.name.value] if operation is not None and operation.name else names
-        call = _Call(payload, prepared, operation, operation_name, names, targets, documents.schema)
+        bound = _bound(prepared, operation, payload, documents.schema) if config.fast_path else None
+        call = _Call(payload, prepared, operation, operation_name, names, targets, documents.schema, bound)
 
         plan = self.faults.plan(config, targets)
         if config.latency_covers_work:
             outcome = self._answer(request, call, plan, config)
-            await asyncio.sleep(max(0.0, arrived + plan.delay_s - loop.time()))
+            await _until(loop, arrived + plan.delay_s)
             return outcome
-        if plan.delay_s > 0:
-            await asyncio.sleep(plan.delay_s)
+        await _until(loop, arrived + plan.delay_s)
         return self._answer(request, call, plan, config)
 
     def _answer(self, request: Request, call: _Call, plan: FaultPlan, config: EmulatorConfig) -> _Outcome:
@@ -189,9 +210,8 @@ class EmulatorApp:
             errors = [format_error(error, prepared.error_code or BAD_REQUEST) for error in prepared.errors]
             return _Outcome(self.wire.response({"errors": errors}, status_code=400), names, 400)
 
-        compiled = prepared.plan(call.schema, operation) if config.fast_path and operation else None
         body, status = self._execute(
-            request, call.schema, prepared.document, compiled, variables, call.operation_name, names, config
+            request, call.schema, prepared.document, call.bound, variables, call.operation_name, names, config
         )
         if status == 200 and operation is not None and operation.operation == OperationType.MUTATION:
             cut = self.faults.after_commit(config, call.targets)
@@ -204,13 +224,14 @@ class EmulatorApp:
         request: Request,
         schema: GraphQLSchema,
         document: DocumentNode,
-        plan: Plan | None,
+        bound: BoundPlan | None,
         variables: dict[str, Any] | None,
         operation_name: str | None,
         names: list[str],
         config: EmulatorConfig,
     ) -> tuple[dict[str, Any], int]:
-        """Authenticate (unless login only), run the operation (its plan, else graphql-core); body and HTTP status."""
+        """Authenticate (unless login only), run the operation (its bound plan, else graphql-core); body and HTTP
+        status."""
         with frozen_clock():
             session: Session | None = None
             if any(name != LOGIN_FIELD for name in names):
@@ -219,7 +240,7 @@ class EmulatorApp:
                 except ApiError as denied:
                     return error_body(denied.message, denied.code), 401
             context = RequestContext(self.store, config, session)
-            result = plan.execute(context, variables) if plan is not None else None
+            result = bound.execute(context) if bound is not None else None
             if result is None:
                 result = execute_sync(
                     schema,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from airflow_provider_filed.emulator.app import create_app
+from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
+from airflow_provider_filed.emulator.fast import BoundPlan, Plan
 from airflow_provider_filed.emulator.testing import EmulatorHandle, run_emulator
 from tests.emulator.gateway import CREATE_JOB, CREATE_JOB_WORKS, LOGIN, Gateway
 
@@ -29,12 +31,9 @@ def test_latency_and_jitter(filed_emulator: EmulatorHandle, gateway: Gateway) ->
     assert 0.15 <= elapsed < 1.5
 
 
-@pytest.mark.parametrize("covers_work", [False, True])
-def test_latency_covers_work_applies_at_arrival_and_answers_after_the_delay(covers_work: bool) -> None:
-    """By default a request waits its delay, then is applied; ``latency_covers_work`` applies it at once and
-    still answers no earlier than the delay after arrival (what the benchmarks' overlapped row relies on)."""
-    delay_s = 0.6
-    app = create_app(config=EmulatorConfig(latency_ms=delay_s * 1000, latency_covers_work=covers_work))
+def _timed_create(app: EmulatorApp, delay_s: float) -> tuple[int, int, float]:
+    """One ``createJobWorks`` with ``delay_s`` of latency, in-process: the works held a quarter of the delay
+    after sending, after the answer, and the seconds the answer took."""
 
     async def scenario() -> tuple[int, int, float]:
         transport = httpx.ASGITransport(app=app)
@@ -58,9 +57,37 @@ def test_latency_covers_work_applies_at_arrival_and_answers_after_the_delay(cove
             assert answer.status_code == 200, answer.text
             return during, app.stats()["works_per_job"][job], elapsed
 
-    during, after, elapsed = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("covers_work", [False, True])
+def test_latency_covers_work_applies_at_arrival_and_answers_after_the_delay(covers_work: bool) -> None:
+    """By default a request waits its delay, then is applied; ``latency_covers_work`` applies it at once and
+    still answers no earlier than the delay after arrival (what the benchmarks' overlapped row relies on)."""
+    delay_s = 0.6
+    app = create_app(config=EmulatorConfig(latency_ms=delay_s * 1000, latency_covers_work=covers_work))
+    during, after, elapsed = _timed_create(app, delay_s)
     assert (during, after) == ((1, 1) if covers_work else (0, 1))
     assert elapsed >= delay_s
+
+
+def test_the_delay_counts_from_arrival_and_covers_reading_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables are coerced while the request waits its delay (pure work, nothing applied yet), so a
+    slow read does not lengthen the answer; the store still changes only after the delay."""
+    delay_s, reading_s = 0.6, 0.5
+    bind = Plan.bind
+    reads: list[float] = []
+
+    def slow_bind(plan: Plan, inputs: dict[str, Any] | None) -> BoundPlan | None:
+        reads.append(time.perf_counter())
+        time.sleep(reading_s)
+        return bind(plan, inputs)
+
+    monkeypatch.setattr(Plan, "bind", slow_bind)
+    app = create_app(config=EmulatorConfig(latency_ms=delay_s * 1000))
+    during, after, elapsed = _timed_create(app, delay_s)
+    assert (during, after, len(reads)) == (0, 1, 1)
+    assert delay_s <= elapsed < delay_s + reading_s - 0.1
 
 
 def test_error_rate_answers_5xx_without_applying(filed_emulator: EmulatorHandle, gateway: Gateway) -> None:

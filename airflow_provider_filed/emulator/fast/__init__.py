@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from airflow_provider_filed.emulator.fast.plan import Plan, compile_plan
+from airflow_provider_filed.emulator.fast.plan import BoundPlan, Plan, compile_plan
 
-__all__ = ["Plan", "compile_plan"]
+__all__ = ["BoundPlan", "Plan", "compile_plan"]

@@ -23,6 +23,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
 )
+from graphql.execution.values import VariableValues
 
 from airflow_provider_filed.emulator.fast.results import (
     Complete,
@@ -61,14 +62,30 @@ class Plan:
         self._variables = variables
         self._run = run
 
-    def execute(self, context: Any, inputs: dict[str, Any] | None) -> ExecutionResult | None:
-        """The result graphql-core would give, or None when the request must take the general path."""
+    def bind(self, inputs: dict[str, Any] | None) -> BoundPlan | None:
+        """The plan with one request's variables coerced (pure: no store, no clock), or None when the
+        request must take the general path."""
         raw = inputs or {}
         try:
             coerced = self._variables.coerce(raw)
         except Fallback:
             return None
-        env = Env(Info(context), coerced, lambda: self._variables.values(raw, coerced))
+        return BoundPlan(self._run, coerced, lambda: self._variables.values(raw, coerced))
+
+
+class BoundPlan:
+    """A plan and one request's coerced variables: what is left to do is run it against the store."""
+
+    __slots__ = ("_coerced", "_run", "_values")
+
+    def __init__(self, run: Run, coerced: dict[str, Any], values: Callable[[], VariableValues]) -> None:
+        self._run = run
+        self._coerced = coerced
+        self._values = values
+
+    def execute(self, context: Any) -> ExecutionResult:
+        """The result graphql-core would give."""
+        env = Env(Info(context), self._coerced, self._values)
         try:
             return ExecutionResult(self._run(env), None)
         except FieldFailure as failure:
