@@ -71,9 +71,11 @@ class _Outcome:
 @dataclass(frozen=True, slots=True)
 class _Call:
     """What a ``POST /graphql`` body asked for, as far as it could be read before the delay: the JSON, the
-    document, and for the fast path its plan with the variables coerced (pure work, no store or clock)."""
+    document, and for the fast path its plan with the variables coerced (pure work, no store or clock).
+    ``well_formed``: a JSON object whose ``variables`` and ``operationName`` have the right types."""
 
-    payload: Any
+    variables: Any
+    well_formed: bool
     prepared: PreparedDocument | None
     operation: OperationDefinitionNode | None
     operation_name: Any
@@ -84,13 +86,13 @@ class _Call:
 
 
 def _bound(
-    prepared: PreparedDocument | None, operation: OperationDefinitionNode | None, payload: Any, schema: GraphQLSchema
+    prepared: PreparedDocument | None,
+    operation: OperationDefinitionNode | None,
+    variables: dict[str, Any] | None,
+    schema: GraphQLSchema,
 ) -> BoundPlan | None:
-    """The fast path's plan of a valid request with its variables coerced; None: the general path runs it."""
+    """The fast path's plan of a well-formed request with its variables coerced; None: the general path runs it."""
     if prepared is None or operation is None or prepared.errors:
-        return None
-    variables = payload.get("variables")
-    if not isinstance(variables, dict | None) or not isinstance(payload.get("operationName"), str | None):
         return None
     compiled = prepared.plan(schema, operation)
     return compiled.bind(variables) if compiled is not None else None
@@ -179,8 +181,13 @@ class EmulatorApp:
             operation = select_operation(prepared.document, operation_name)
             names = prepared.root_fields(operation) if operation else [UNKNOWN_OPERATION]
         targets = [*names, operation.name.value] if operation is not None and operation.name else names
-        bound = _bound(prepared, operation, payload, documents.schema) if config.fast_path else None
-        call = _Call(payload, prepared, operation, operation_name, names, targets, documents.schema, bound)
+        variables = payload.get("variables") if isinstance(payload, dict) else None
+        well_formed = isinstance(variables, dict | None) and isinstance(operation_name, str | None)
+        fast = config.fast_path and well_formed
+        bound = _bound(prepared, operation, variables, documents.schema) if fast else None
+        call = _Call(
+            variables, well_formed, prepared, operation, operation_name, names, targets, documents.schema, bound
+        )
 
         plan = self.faults.plan(config, targets)
         if config.latency_covers_work:
@@ -195,13 +202,8 @@ class EmulatorApp:
         names = call.names
         if plan.reject_status is not None:
             return self._rejected(plan, names)
-        payload, prepared, operation = call.payload, call.prepared, call.operation
-        variables = payload.get("variables") if isinstance(payload, dict) else None
-        if (
-            prepared is None
-            or not isinstance(variables, dict | None)
-            or not isinstance(call.operation_name, str | None)
-        ):
+        prepared, operation = call.prepared, call.operation
+        if prepared is None or not call.well_formed:
             failure = error_body(
                 "expected a JSON object with 'query', optional 'variables' and 'operationName'", BAD_REQUEST
             )
@@ -211,7 +213,7 @@ class EmulatorApp:
             return _Outcome(self.wire.response({"errors": errors}, status_code=400), names, 400)
 
         body, status = self._execute(
-            request, call.schema, prepared.document, call.bound, variables, call.operation_name, names, config
+            request, call.schema, prepared.document, call.bound, call.variables, call.operation_name, names, config
         )
         if status == 200 and operation is not None and operation.operation == OperationType.MUTATION:
             cut = self.faults.after_commit(config, call.targets)

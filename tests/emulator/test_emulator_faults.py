@@ -76,10 +76,10 @@ def test_the_delay_counts_from_arrival_and_covers_reading_the_variables(monkeypa
     slow read does not lengthen the answer; the store still changes only after the delay."""
     delay_s, reading_s = 1.0, 0.7
     bind = Plan.bind
-    reads: list[float] = []
+    reads: list[dict[str, Any] | None] = []
 
     def slow_bind(plan: Plan, inputs: dict[str, Any] | None) -> BoundPlan | None:
-        reads.append(time.perf_counter())
+        reads.append(inputs)
         time.sleep(reading_s)
         return bind(plan, inputs)
 
