@@ -83,9 +83,14 @@ def parse_rows(
 def duplicate_external_ids(
     external_ids: Iterable[str], *, numbers: Iterable[int] | None = None, unit: str = "row", field: str = "externalId"
 ) -> list[InputProblem]:
+    """Every externalId that repeats an earlier one, and where the first was; a list without repeats is told
+    by one set."""
+    ids = list(external_ids)
+    if len(set(ids)) == len(ids):
+        return []
     seen: dict[str, int] = {}
     problems = []
-    for number, external_id in zip(numbers or itertools.count(1), external_ids, strict=False):
+    for number, external_id in zip(numbers or itertools.count(1), ids, strict=False):
         if external_id in seen:
             problems.append(
                 InputProblem(

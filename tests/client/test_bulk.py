@@ -121,6 +121,34 @@ def test_artifacts_go_several_job_works_per_request(filed_emulator: EmulatorHand
     assert stats["artifacts_per_job"] == {target.connection_job_id: 30}
 
 
+def test_a_first_attempt_attaches_without_reading_and_splits_a_large_client(filed_emulator: EmulatorHandle) -> None:
+    with FiledClient(make_config(filed_emulator, batch_size=10, artifacts_per_request=10)) as client:
+        target = new_job(client, filed_emulator)
+        works = clients(3)
+        created = JobWorksImport(client, target).run(works, existing="none")
+        documents = {**documents_for(works[:2]), **documents_for(works[2:], per_work=25)}  # 2 + 2 + 25
+        result = ArtifactsImport(client, target).run(documents, job_work_ids=created.job_work_ids, fresh=True)
+    stats = filed_emulator.stats()
+    assert (result.total, result.created, result.already_present, result.errors) == (29, 29, 0, {})
+    assert "me" not in stats["requests"]  # nothing read: the job works are new and hold nothing
+    assert stats["requests"]["createJobWorkArtifacts"] == {"200": 4}  # 2 + 2 | 10 | 10 | 5
+    assert stats["artifacts_per_job"] == {target.connection_job_id: 29}
+
+
+def test_a_first_attempt_missing_a_clients_job_work_reads_the_connection(
+    client: FiledClient, filed_emulator: EmulatorHandle
+) -> None:
+    target = new_job(client, filed_emulator)
+    works = clients(3)
+    created = JobWorksImport(client, target).run(works, existing="none")
+    known = dict(list(created.job_work_ids.items())[:2])
+    result = ArtifactsImport(client, target).run(documents_for(works), job_work_ids=known, fresh=True)
+    stats = filed_emulator.stats()
+    assert (result.created, result.errors) == (6, {})
+    assert requests_of(stats, "me") > 0  # the provider connection is read to find the third client's work
+    assert stats["artifacts_per_job"] == {target.connection_job_id: 6}
+
+
 def test_clients_imported_by_another_job_are_skipped_by_default(
     client: FiledClient, filed_emulator: EmulatorHandle
 ) -> None:

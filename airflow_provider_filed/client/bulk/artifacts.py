@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -63,42 +63,12 @@ class ArtifactsImport(BulkImport):
         connection (one read): artifacts there are skipped, and missing ones of clients whose work is in
         another job are unattachable."""
         job = self.target.connection_job_id
-        held: dict[str, HeldWork] = {}
-        if job_work_ids and fresh:
-            held = {client: HeldWork(jw, job, frozenset()) for client, jw in job_work_ids.items()}
-        elif job_work_ids:
-            held = read_held_works(
-                self.client, self.target, job_only=True, with_artifacts=True, job_work_ids=list(job_work_ids.values())
-            )
-        if not held.keys() >= artifacts.keys():
-            held = {**read_held_works(self.client, self.target, job_only=False, with_artifacts=True), **held}
-        unknown = [client for client in artifacts if client not in held]
-        if unknown:
-            raise FiledInputError(
-                [
-                    InputProblem(
-                        None, client, f"no work for this client on provider connection {self.target.connection_id}"
-                    )
-                    for client in unknown
-                ],
-                source="artifacts",
-            )
         total = sum(len(a) for a in artifacts.values())
-        groups: list[Group] = []
-        unattachable: list[str] = []
-        batch_size = self.client.config.batch_size
-        for client, inputs in artifacts.items():
-            work = held[client]
-            missing = [a for a in inputs if a.external_id not in work.artifacts] if work.artifacts else list(inputs)
-            if missing and work.connection_job_id != job:
-                unattachable += [f"{client}/{a.external_id}" for a in missing]
-                continue
-            if not missing:
-                continue
-            if len(missing) <= batch_size:
-                groups.append((client, work.job_work_id, missing))
-            else:
-                groups += [(client, work.job_work_id, list(part)) for part in batched(missing, batch_size)]
+        if fresh and job_work_ids and job_work_ids.keys() >= artifacts.keys():
+            groups = self._split((client, job_work_ids[client], list(inputs)) for client, inputs in artifacts.items())
+            unattachable: list[str] = []
+        else:
+            groups, unattachable = self._missing(artifacts, self._held(artifacts, job_work_ids, fresh=fresh))
         if unattachable and self.on_unattachable == "fail":
             raise FiledConflictError(
                 f"{len(unattachable):,} documents belong to clients imported by an earlier connection job, which "
@@ -140,6 +110,68 @@ class ArtifactsImport(BulkImport):
             job_works=len(artifacts),
             errors=errors,
         )
+
+    def _held(
+        self,
+        artifacts: Mapping[str, Sequence[CreateJobWorkArtifactsInput]],
+        job_work_ids: Mapping[str, str] | None,
+        *,
+        fresh: bool,
+    ) -> dict[str, HeldWork]:
+        """Each client's work and the artifacts it holds: new works hold none (``fresh``), known ones are
+        re-read in this job, the others looked up on the provider connection; a client with no work fails."""
+        job = self.target.connection_job_id
+        held: dict[str, HeldWork] = {}
+        if job_work_ids and fresh:
+            held = {client: HeldWork(jw, job, frozenset()) for client, jw in job_work_ids.items()}
+        elif job_work_ids:
+            held = read_held_works(
+                self.client, self.target, job_only=True, with_artifacts=True, job_work_ids=list(job_work_ids.values())
+            )
+        if not held.keys() >= artifacts.keys():
+            held = {**read_held_works(self.client, self.target, job_only=False, with_artifacts=True), **held}
+        unknown = [client for client in artifacts if client not in held]
+        if unknown:
+            raise FiledInputError(
+                [
+                    InputProblem(
+                        None, client, f"no work for this client on provider connection {self.target.connection_id}"
+                    )
+                    for client in unknown
+                ],
+                source="artifacts",
+            )
+        return held
+
+    def _missing(
+        self, artifacts: Mapping[str, Sequence[CreateJobWorkArtifactsInput]], held: Mapping[str, HeldWork]
+    ) -> tuple[list[Group], list[str]]:
+        """What each client's work lacks, as groups to send, and the documents (``client/document``) whose
+        work is in another connection job, which no longer takes them."""
+        job = self.target.connection_job_id
+        to_send: list[Group] = []
+        unattachable: list[str] = []
+        for client, inputs in artifacts.items():
+            work = held[client]
+            missing = [a for a in inputs if a.external_id not in work.artifacts] if work.artifacts else list(inputs)
+            if missing and work.connection_job_id != job:
+                unattachable += [f"{client}/{a.external_id}" for a in missing]
+            elif missing:
+                to_send.append((client, work.job_work_id, missing))
+        return self._split(to_send), unattachable
+
+    def _split(self, groups: Iterable[Group]) -> list[Group]:
+        """The groups, a client's with more than ``batch_size`` artifacts cut into parts of that size; empty
+        ones dropped."""
+        size = self.client.config.batch_size
+        split: list[Group] = []
+        for client, job_work_id, inputs in groups:
+            if len(inputs) <= size:
+                if inputs:
+                    split.append((client, job_work_id, inputs))
+            else:
+                split += [(client, job_work_id, list(part)) for part in batched(inputs, size)]
+        return split
 
     def _requests(self, groups: list[Group]) -> list[list[Group]]:
         """Pack job works into requests of at most ``artifacts_per_request`` artifacts."""
