@@ -136,8 +136,7 @@ def provider(
 ) -> dict[str, Any]:
     """The example DAG's batch tasks on a first attempt; CPU of each phase (``process_time``: all threads).
     ``automatic_gc=False`` runs the whole import with Python's automatic garbage collection off (what the
-    collections cost it; the provider itself pauses it only around pure steps and freezes the objects older than
-    an import while it runs, ``client/collector.py``)."""
+    collections cost it; the provider itself pauses it only around pure steps, ``client/collector.py``)."""
     import time
 
     from airflow_provider_filed.client import (

@@ -141,7 +141,7 @@ def _collections_cost(p: Contender, no_gc: Contender | None) -> str:
     )
     return (
         f" With automatic garbage collection off for the whole import (a benchmark-only row; the provider pauses "
-        f"it only around pure steps, and freezes the objects older than an import while it runs), the import takes {fmt_s(no_gc.med('wall_s'))} and {fmt_s(no_gc.med('cpu_s'))} "
+        f"it only around pure steps), the import takes {fmt_s(no_gc.med('wall_s'))} and {fmt_s(no_gc.med('cpu_s'))} "
         f"of client CPU (medians), against {fmt_s(p.med('wall_s'))} and {fmt_s(p.med('cpu_s'))} with it: {cost}."
     )
 
