@@ -13,7 +13,6 @@ from pydantic import Field
 from airflow_provider_filed.client import operations
 from airflow_provider_filed.client.bulk.batches import ImportResult, batched, run_reported
 from airflow_provider_filed.client.bulk.held import IDS_SHOWN, BulkImport, HeldWork, first_ids, read_held_works
-from airflow_provider_filed.client.collector import older_objects_frozen
 from airflow_provider_filed.client.errors import FiledConflictError, FiledInputError
 from airflow_provider_filed.client.inputs import duplicate_external_ids
 from airflow_provider_filed.client.models import CreateJobWorksInput
@@ -51,7 +50,6 @@ class JobWorksImport(BulkImport):
             return {}
         return read_held_works(self.client, self.target, job_only=scope == "job")
 
-    @older_objects_frozen
     def run(
         self,
         inputs: Sequence[CreateJobWorksInput],
