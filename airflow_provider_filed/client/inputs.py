@@ -12,6 +12,7 @@ from airflow_provider_filed.client.collector import collector_paused
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
 from airflow_provider_filed.client.models import (
     HTTP_URL,
+    READY_BRANCH,
     CreateJobWorkArtifactsInput,
     CreateJobWorksInput,
     RowInput,
@@ -35,10 +36,12 @@ def _reason(error: Mapping[str, Any]) -> str:
         return f"is longer than {error.get('ctx', {}).get('max_length')} characters"
     if error["type"] == "string_pattern_mismatch":
         value = str(error.get("input", ""))
-        if error.get("ctx", {}).get("pattern") == HTTP_URL and not value.lower().startswith(("http://", "https://")):
-            return "must be an http(s) URL that Filed can download"
-        control = next((c for c in value if c < " " or "\x7f" <= c <= "\x9f"), "\x00")
-        return f"contains a control character (U+{ord(control):04X})"
+        control = next((c for c in value if c < " " or "\x7f" <= c <= "\x9f"), None)
+        if error.get("ctx", {}).get("pattern") == HTTP_URL and (
+            control is None or not value.startswith(("http://", "https://"))
+        ):
+            return "must be an http(s) URL that Filed can download (http:// or https://, lower case)"
+        return f"contains a control character (U+{ord(control or chr(0)):04X})"
     if error["type"] == "string_type":
         return f"must be a string, got {type(error.get('input')).__name__}"
     return _REASONS.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
@@ -69,7 +72,7 @@ def parse_rows(
     try:
         return adapter_of(list[model]).validate_python(normalised), []  # type: ignore[valid-type]
     except ValidationError as exc:
-        errors = exc.errors()
+        errors = [e for e in exc.errors() if READY_BRANCH not in e["loc"][2:]]
     numbered = list(numbers) if numbers is not None else [n + 1 for n in range(len(normalised))]
     failed = {int(e["loc"][0]) for e in errors}
     good = [model.model_validate(row) for n, row in enumerate(normalised) if n not in failed]

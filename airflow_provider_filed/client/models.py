@@ -53,17 +53,37 @@ def normalise_text(value: str) -> str:
     return text if text.isascii() else _nfc(text)
 
 
-def _text(max_length: int, pattern: str) -> Any:
+#: Text that :func:`normalise_text` leaves as it is and every text pattern accepts: printable ASCII, no
+#: surrounding space, not empty (most of a season's export).
+READY_TEXT = "^[!-~](?:[ -~]*[!-~])?$"
+#: The same for a URL: :data:`HTTP_URL` in printable ASCII without a space.
+READY_URL = "^https?://[!-~]*$"
+#: The labels pydantic puts in an error's ``loc`` after the field, for each way a row's text is checked.
+READY_BRANCH, NORMALISED_BRANCH = "ready", "normalised"
+
+
+def _text(max_length: int, pattern: str, ready: str | None = None) -> Any:
     """A required text field: a string (not a number), :func:`normalise_text`, then not empty, not too long,
     matching ``pattern``. The checks run in pydantic's core; the normalisation is one Python call, cheaper
-    than the core's ``strip_whitespace`` (which copies every string) followed by a second call for NFC."""
-    schema = core_schema.chain_schema(
+    than the core's ``strip_whitespace`` (which copies every string) followed by a second call for NFC.
+
+    With ``ready`` (a pattern of text the normalisation leaves as it is and ``pattern`` accepts), such text
+    is taken by the core alone; anything else goes through the whole chain, so what is accepted, and as
+    what, is the same. A refused value then has an error from each branch: :data:`READY_BRANCH`'s say
+    nothing more and are dropped (``inputs.parse_rows``).
+    """
+    schema: core_schema.CoreSchema = core_schema.chain_schema(
         [
             core_schema.str_schema(strict=True),
             core_schema.no_info_plain_validator_function(normalise_text),
             core_schema.str_schema(min_length=1, max_length=max_length, pattern=pattern),
         ]
     )
+    if ready is not None:
+        taken_as_is = core_schema.str_schema(strict=True, max_length=max_length, pattern=ready)
+        schema = core_schema.union_schema(
+            [(taken_as_is, READY_BRANCH), (schema, NORMALISED_BRANCH)], mode="left_to_right"
+        )
     return Annotated[str, GetPydanticSchema(lambda _type, _handler: schema)]
 
 
@@ -72,11 +92,13 @@ if TYPE_CHECKING:
     ExternalId = str
     ArtifactType = str
     Url = str
+    DisplayName = str
 else:
-    Name = _text(MAX_NAME_LENGTH, NO_CONTROL_CHARACTER)
-    ExternalId = _text(MAX_EXTERNAL_ID_LENGTH, NO_CONTROL_CHARACTER)
-    ArtifactType = _text(64, NO_CONTROL_CHARACTER)
-    Url = _text(MAX_URL_LENGTH, HTTP_URL)
+    Name = _text(MAX_NAME_LENGTH, NO_CONTROL_CHARACTER, READY_TEXT)
+    ExternalId = _text(MAX_EXTERNAL_ID_LENGTH, NO_CONTROL_CHARACTER, READY_TEXT)
+    ArtifactType = _text(64, NO_CONTROL_CHARACTER, READY_TEXT)
+    Url = _text(MAX_URL_LENGTH, HTTP_URL, READY_URL)
+    DisplayName = _text(MAX_NAME_LENGTH, NO_CONTROL_CHARACTER)
 
 
 #: Every input: camelCase or snake_case keys in, unknown keys refused (a typo is an error, not a silent drop).
@@ -104,7 +126,7 @@ class ConnectionFilters(FiledInput):
 
 
 class CreateWorkspaceInput(FiledInput):
-    display_name: Name
+    display_name: DisplayName
     metadata: dict[str, Any] | None = None
     firm_size: Literal["xs", "sm", "md", "lg", "xl"] | None = None
 

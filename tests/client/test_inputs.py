@@ -8,13 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from airflow_provider_filed.client import inputs
 from airflow_provider_filed.client.errors import FiledInputError, InputProblem
 from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works, parse_rows
 from airflow_provider_filed.client.models import (
+    HTTP_URL,
+    MAX_NAME_LENGTH,
+    NO_CONTROL_CHARACTER,
+    READY_BRANCH,
+    READY_TEXT,
+    READY_URL,
     WHITESPACE,
     CreateJobWorksInput,
+    _text,
     normalise_text,
 )
 
@@ -73,7 +81,7 @@ def test_artifact_problems_name_the_client_and_position_and_duplicates_are_found
     with pytest.raises(FiledInputError) as raised:
         parse_artifacts(artifacts)
     assert [str(p) for p in raised.value.problems] == [
-        "field 'c-1[2].url': must be an http(s) URL that Filed can download",
+        "field 'c-1[2].url': must be an http(s) URL that Filed can download (http:// or https://, lower case)",
         "field 'c-2[2].externalId': duplicate 'd1' (first at row 1)",
         "field 'c-3[1].name': contains a control character (U+0007)",
     ]
@@ -109,6 +117,67 @@ def test_models_normalise_text_as_normalise_text_does(value: str) -> None:
 )
 def test_normalise_text_drops_surrounding_spaces_and_composes_unicode(value: str, expected: str) -> None:
     assert normalise_text(value) == expected
+
+
+def _outcome(adapter: TypeAdapter[Any], value: object) -> object:
+    """The value accepted, or the error types refused with (the ready branch's left out)."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        return sorted(e["type"] for e in exc.errors() if READY_BRANCH not in e["loc"])
+
+
+TEXTS: list[object] = [
+    "plain id-1",
+    "W-2 2024 (copy)",
+    " padded ",
+    "\tA\u2028",
+    "e\u0301",
+    "\xe9",
+    "a\tb",
+    "a\x7fb",
+    "",
+    "   ",
+    "x" * MAX_NAME_LENGTH,
+    "x" * (MAX_NAME_LENGTH + 1),
+    " " + "x" * MAX_NAME_LENGTH,
+    "~!",
+    3,
+    None,
+    b"bytes",
+]
+URLS: list[object] = [
+    "https://files.example.test/w2.pdf",
+    "http://x",
+    " https://x/a b.pdf ",
+    "https://x/\xe9.pdf",
+    "HTTPS://x",
+    "ftp://x",
+    "https://x/\x07",
+    "https://",
+    5,
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ready", "value"),
+    [(NO_CONTROL_CHARACTER, READY_TEXT, v) for v in TEXTS] + [(HTTP_URL, READY_URL, v) for v in URLS],
+)
+def test_text_taken_as_it_is_is_what_the_normalising_chain_would_accept(
+    pattern: str, ready: str, value: object
+) -> None:
+    """The core-only branch for ready text takes nothing the whole chain would refuse or change."""
+    quick = TypeAdapter(_text(MAX_NAME_LENGTH, pattern, ready))
+    whole = TypeAdapter(_text(MAX_NAME_LENGTH, pattern))
+    assert _outcome(quick, value) == _outcome(whole, value)
+
+
+def test_a_url_in_upper_case_is_refused_as_a_url_not_as_a_control_character() -> None:
+    with pytest.raises(FiledInputError) as raised:
+        parse_artifacts({"c-1": [document("d1", url="HTTPS://files.example.test/w2.pdf")]})
+    assert [str(p) for p in raised.value.problems] == [
+        "field 'c-1[1].url': must be an http(s) URL that Filed can download (http:// or https://, lower case)"
+    ]
 
 
 def test_the_whitespace_dropped_is_python_s_less_the_control_separators() -> None:

@@ -72,7 +72,7 @@ def test_document_problems_come_in_file_order_each_line_field_first(working: Wor
 
     assert _problems(error) == [
         "line 2: must be an object with the document's fields",
-        "line 3, field 'url': must be an http(s) URL that Filed can download",
+        "line 3, field 'url': must be an http(s) URL that Filed can download (http:// or https://, lower case)",
         "line 3, field 'clientExternalId': no client 'c-9' in clients.csv",
         "line 4, field 'clientExternalId': is required",
         "line 5, field 'externalId': duplicate document 'd-1' of client 'c-1' (first at line 1)",
