@@ -12,6 +12,8 @@ new connection job outside the clock and logs in inside it):
   and ``createJobWorkArtifacts`` aliased 250 job works (500 documents) a request, 4 threads; no
   validation, no retries;
 * **gql** — the same batching and aliasing with ``gql``'s sync client (httpx transport), sequential;
+* **least client work** — the provider's own request bodies written before the clock, sent on 4 raw
+  sockets with the job work ids spliced in (``least_client.py``): the emulator's and the latency's share;
 * **naive loop** — one ``createJobWorks`` per client and one ``createJobWorkArtifacts`` per job work on
   one kept-alive ``httpx.Client``; run on a sample and scaled linearly (said so in every table).
 """
@@ -25,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from benchmarks import least_client
 from benchmarks.harness import EmulatorRef, Series, measure, profiled, run_child
 from benchmarks.workload import (
     CREATE_JOB,
@@ -96,6 +99,8 @@ def repeat(
         rows = clients(size, f"{contender}-{rep + 1}")
         docs = documents(rows)
         job_id = new_job(em, f"bench {contender} {rep}")
+        if contender in PREPARED:
+            opts = {**opts, "prepared": PREPARED[contender](em, job_id, rows, docs)}
         gc.collect()
 
         def check() -> None:
@@ -298,7 +303,10 @@ CONTENDERS: dict[str, Callable[..., dict[str, Any] | None]] = {
     "httpx": hand_httpx,
     "gql": gql_batched,
     "naive": naive,
+    "least": least_client.least_client,
 }
+#: What a contender prepares before the clock (passed to it as ``prepared``).
+PREPARED: dict[str, Callable[[EmulatorRef, str, Rows, Docs], Any]] = {"least": least_client.prepare}
 
 
 # ---- in the parent ---------------------------------------------------------------------------------------

@@ -69,8 +69,14 @@ def import_targets(results: dict[str, Any]) -> list[Target]:
             f"fastest repetition {fmt_s(p.min('wall_s'))} = {ratio(p.min('wall_s'), floor.seconds)}"
             + (
                 f"; with the emulator's work within its latency {fmt_s(o.med('wall_s'))} = "
-                f"{ratio(o.med('wall_s'), floor.seconds)} (finding 2)"
+                f"{ratio(o.med('wall_s'), floor.seconds)}"
                 if (o := cs.get("provider_overlapped"))
+                else ""
+            )
+            + (
+                f"; a client with no work of its own {fmt_s(least.med('wall_s'))} = "
+                f"{ratio(least.med('wall_s'), floor.seconds)} (finding 2)"
+                if (least := cs.get("least"))
                 else ""
             ),
         ),
@@ -163,6 +169,26 @@ def _overlapped(cs: dict[str, Contender], floor: Floor, latency: float) -> str:
         f"{fmt_s(h.med('wall_s') - hand.med('wall_s'))} of the hand-written client's; the rest over the floor "
         f"({fmt_s(provider.med('wall_s') - floor.seconds)} for the provider) is the client's own CPU, of which "
         f"{fmt_s(p.med('validate_cpu_s'))} validating the rows before the first request."
+    )
+
+
+def _least(cs: dict[str, Contender], floor: Floor) -> str:
+    """A sentence on the client that does nothing but send the provider's bytes: what every contender's wall
+    owes the latency and the emulator, and what is left of the target for a client's own work."""
+    least, p = cs.get("least"), cs["provider"]
+    if least is None:
+        return ""
+    left = 1.5 * floor.seconds - least.med("wall_s")
+    validate = p.med("validate_cpu_s")
+    return (
+        f" A client with no work of its own (the least client work row: the provider's own bytes, written before "
+        f"the clock and sent on raw sockets, {fmt_s(least.med('cpu_s'))} of client CPU) takes "
+        f"{fmt_s(least.med('wall_s'))} = {ratio(least.med('wall_s'), floor.seconds)} the floor (fastest "
+        f"{fmt_s(least.min('wall_s'))}): that much of every contender's wall is the latency, the round trips and "
+        f"this emulator, which leaves {fmt_s(max(left, 0.0))} of the 1.5x target for everything a client does "
+        f"itself. The provider validates its rows before its first request, so that bad input fails before "
+        f"anything is sent: {fmt_s(validate)} alone, which puts the least client work plus validation at "
+        f"{ratio(least.med('wall_s') + validate, floor.seconds)} the floor."
     )
 
 
@@ -276,11 +302,14 @@ def import_section(results: dict[str, Any]) -> list[str]:
         "size, latency, client CPU and emulator CPU add up rather than hide behind one another.",
         "- The naive loop runs on a sample and its wall, requests, round trips and CPU are scaled linearly "
         "(2 requests a client plus a login); its peak RSS is the sample's.",
-        "- Two kinds of rows are there to explain the others, not to compete: **the emulator's work within its "
+        "- Three kinds of rows are there to explain the others, not to compete: **the emulator's work within its "
         "latency** (the emulator applies each request as it arrives and holds the answer until its latency is "
-        "over: `latency_covers_work`; the same round trips without the emulator's serial CPU in them), and "
+        "over: `latency_covers_work`; the same round trips without the emulator's serial CPU in them), "
         "**automatic garbage collection off** (the provider's import with Python's collector disabled in its "
-        "process).",
+        "process), and **the least client work** (`benchmarks/least_client.py`: the provider's own request bodies, "
+        "its rows validated, written before the clock with a marker for each job work id; on the clock a login, "
+        "the same requests on 4 raw kept-alive sockets, the created ids read from the answers and spliced in: "
+        "what the latency, the round trips and the emulator cost any client).",
         "",
         "Where the provider's client CPU goes (default settings, medians): "
         f"validating the rows {fmt_s(p.med('validate_cpu_s'))}, creating the works {fmt_s(p.med('works_cpu_s'))}, "
@@ -884,6 +913,7 @@ def findings(results: dict[str, Any]) -> list[str]:
             + (_per_field(results, n) if n == 10_000 else "")
             + _emulator_spread(results, p, h)
             + _overlapped(cs, Floor(n, latency), latency)
+            + _least(cs, Floor(n, latency))
         )
     scaling = {row["clients"]: Series.of(row["samples"]) for row in results.get("scaling") or []}
     if scaling:

@@ -104,6 +104,7 @@ def run_import(em: EmulatorRef, size: dict[str, Any], tuned: int) -> dict[str, A
             4,
             options={"emulator_config": OVERLAPPED},
         ),
+        bulk.Entry("least", "the least client work: the provider's bytes on raw sockets", "least", 4),
         bulk.Entry("gql", "gql, sequential", "gql", 1),
         bulk.Entry("naive", "naive loop, one request each", "naive", 1, sample=size["naive_sample"]),
     ]
