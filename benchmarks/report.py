@@ -75,10 +75,11 @@ def import_targets(results: dict[str, Any]) -> list[Target]:
             )
             + (
                 f"; a client with no work of its own {fmt_s(least.med('wall_s'))} = "
-                f"{ratio(least.med('wall_s'), floor.seconds)} (finding 2)"
+                f"{ratio(least.med('wall_s'), floor.seconds)}"
                 if (least := cs.get("least"))
                 else ""
-            ),
+            )
+            + " (finding 2)",
         ),
         Target(
             "#13",
