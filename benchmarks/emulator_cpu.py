@@ -35,7 +35,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Generator, MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,6 @@ from typing import Any
 from airflow_provider_filed.client import documents as provider
 from airflow_provider_filed.client import operations
 from airflow_provider_filed.client.inputs import parse_artifacts, parse_job_works
-from airflow_provider_filed.client.transport import GraphQLRequest, request_body
 from airflow_provider_filed.emulator.app import EmulatorApp, create_app
 from airflow_provider_filed.emulator.config import EmulatorConfig
 from airflow_provider_filed.emulator.server import tune_gc
@@ -60,6 +59,7 @@ from benchmarks.workload import (
     clients,
     documents,
     documents_of,
+    first_body,
 )
 
 API_KEY = "bench-cpu-api-key-0123456789"
@@ -280,14 +280,6 @@ def pages(general: bool, repeat: int) -> dict[str, list[float]]:
                 emu.measured(functools.partial(read_pages, emu, job_id, selection, width)) for _ in range(repeat)
             ]
     return result
-
-
-def first_body(operation: Generator[Any, Any, Any]) -> bytes:
-    """The body of the first request a provider operation sends."""
-    request = next(operation)
-    if not isinstance(request, GraphQLRequest):
-        raise TypeError(f"expected one request, got {request!r}")
-    return request_body(request)
 
 
 def provider_import(emu: InProcess) -> float:

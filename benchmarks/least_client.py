@@ -15,14 +15,14 @@ import queue
 import re
 import socket
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from benchmarks.harness import TRACE, EmulatorRef
-from benchmarks.workload import INPUTS_PER_REQUEST, LOGIN, WORKS_PER_ARTIFACT_REQUEST
+from benchmarks.workload import INPUTS_PER_REQUEST, LOGIN, WORKS_PER_ARTIFACT_REQUEST, first_body
 
 CONNECTIONS = 4
 #: Where a job work id goes in a prepared artifacts body (inside a JSON string, so written as it is).
@@ -54,12 +54,6 @@ class PreparedImport:
     artifacts: list[PreparedArtifacts]
 
 
-def _body(operation: Generator[Any, Any, Any]) -> bytes:
-    from airflow_provider_filed.client.transport import request_body
-
-    return request_body(next(operation))
-
-
 def prepare(em: EmulatorRef, job_id: str, rows: Sequence[dict[str, str]], docs: dict[str, Any]) -> PreparedImport:
     """The provider's bodies for these rows: its validated inputs, its operations, its JSON writer."""
     from airflow_provider_filed.client import operations
@@ -67,7 +61,7 @@ def prepare(em: EmulatorRef, job_id: str, rows: Sequence[dict[str, str]], docs: 
 
     works, artifacts = parse_job_works(rows), parse_artifacts(docs)
     creates = [
-        _body(operations.create_job_works_ids(job_id, works[start : start + INPUTS_PER_REQUEST]))
+        first_body(operations.create_job_works_ids(job_id, works[start : start + INPUTS_PER_REQUEST]))
         for start in range(0, len(works), INPUTS_PER_REQUEST)
     ]
     clients = list(artifacts)
@@ -75,7 +69,7 @@ def prepare(em: EmulatorRef, job_id: str, rows: Sequence[dict[str, str]], docs: 
     for start in range(0, len(clients), WORKS_PER_ARTIFACT_REQUEST):
         chunk = clients[start : start + WORKS_PER_ARTIFACT_REQUEST]
         groups = [(_MARK.format(start + i), artifacts[client]) for i, client in enumerate(chunk)]
-        parts = _MARKS.split(_body(operations.create_job_work_artifacts_aliased(groups)))
+        parts = _MARKS.split(first_body(operations.create_job_work_artifacts_aliased(groups)))
         prepared.append(PreparedArtifacts(parts[0::2], [clients[int(index)] for index in parts[1::2]]))
     login = json.dumps({"query": LOGIN, "variables": {"apiKey": em.api_key}}).encode()
     return PreparedImport(login, creates, prepared)

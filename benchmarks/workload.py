@@ -8,6 +8,7 @@ carries at most 500 artifacts in all, as the provider and the hand-written clien
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,3 +133,13 @@ def job_works_query(selection: str, pages: int = 1) -> str:
         f"{{ me {{ workspaces(filters: {{ids: [$workspaceId]}}) {{ connections(filters: {{ids: [$connectionId]}}) "
         f"{{ {fields} }} }} }} }}"
     )
+
+
+def first_body(operation: Generator[Any, Any, Any]) -> bytes:
+    """The body of the first request a provider operation sends, as its client writes it."""
+    from airflow_provider_filed.client.transport import GraphQLRequest, request_body
+
+    request = next(operation)
+    if not isinstance(request, GraphQLRequest):
+        raise TypeError(f"expected one request, got {request!r}")
+    return request_body(request)
